@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Training and evaluation throughput of each model: catvae's device-resident pipeline vs a naive one.
+
+The naive pipeline is what a first implementation usually does: a torch `Dataset` that opens each JPEG with
+Pillow, centre-crops, resizes, converts to a tensor and flips it, draws that image's mask alone, and a
+`DataLoader` that collates the batch. catvae's pipeline keeps the decoded uint8 tensor on the device and draws
+whole batches of masks there (`catvae.training.device_batches`). Both feed the same model and the same
+optimiser step, so the ratio isolates the input pipeline (plus bf16/channels_last on CUDA).
+
+    python benchmarks/throughput.py --models vae,mean_fill --steps 30 --device auto
+
+Not a test: it prints a table and writes runs/bench/throughput.json. Figures go into the README with the machine.
+"""
+import argparse, json, platform, time
+from pathlib import Path
+import torch
+from torch.utils.data import Dataset, DataLoader
+from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json, shared_data_dir
+from catvae.data import load_cats, list_images, load_image, resolve_source
+from catvae.masking import make_masks
+from catvae.metrics import evaluate_inpainter
+from catvae.masking import eval_masks
+from catvae.training import TrainConfig, device_batches, configure_optimizers, default_step
+
+class NaiveCats(Dataset):
+    "Decode one file per item with Pillow; mask drawn per image."
+    def __init__(self, files, size, mask):
+        self.files, self.size, self.mask = files, size, mask
+    def __len__(self): return len(self.files)
+    def __getitem__(self, i):
+        x = torch.from_numpy(load_image(self.files[i][1], self.size)).float() / 255       # (3, S, S)
+        if torch.rand(()) < .5: x = x.flip(-1)
+        return x, make_masks(self.mask, 1, self.size)[0]                                   # (1, S, S)
+
+def _sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+def time_steps(model, batches, opts, steps, dev, amp, warmup=3):
+    "Images/s over `steps` training steps after `warmup`."
+    it = iter(batches); n = 0
+    ctx = torch.autocast('cuda', dtype=torch.bfloat16) if amp else torch.autocast('cpu', enabled=False)
+    step_fn = getattr(model, 'train_step', None)
+    for i in range(warmup + steps):
+        if i == warmup: _sync(dev); t0 = time.perf_counter()
+        try: x, m = next(it)
+        except StopIteration: it = iter(batches); x, m = next(it)
+        x, m = x.to(dev, non_blocking=True), m.to(dev, non_blocking=True)
+        with ctx:
+            step_fn(x, m, opts, i) if step_fn else default_step(model, x, m, opts, i)
+        if i >= warmup: n += len(x)
+    _sync(dev)
+    return n / (time.perf_counter() - t0)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--models', default='vae')
+    ap.add_argument('--source', default='auto')
+    ap.add_argument('--size', type=int, default=64)
+    ap.add_argument('--batch-size', type=int, default=64)
+    ap.add_argument('--steps', type=int, default=20)
+    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--device', default='auto')
+    ap.add_argument('--n-images', type=int, default=4000)
+    a = ap.parse_args()
+    dev = get_device(a.device); amp = dev.type == 'cuda'
+    data = load_cats(a.source, a.size, n_max=a.n_images, progress=False)
+    kind, folders = resolve_source(a.source, a.size)
+    files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
+    rows = []
+    for name in a.models.split(','):
+        seed_everything(0); model = build_model(name, a.size).to(dev)
+        row = {'model': name}
+        if any(p.requires_grad for p in model.parameters()):
+            if amp: model.to(memory_format=torch.channels_last)
+            opts = configure_optimizers(model, 1e-3); model.train()
+            x_dev = data.train.to(dev)
+            fast = lambda: device_batches(x_dev, a.batch_size, torch.Generator().manual_seed(0), 'mixed')
+            row['train_fast_img_s'] = time_steps(model, _Restartable(fast), opts, a.steps, dev, amp)
+            if files:
+                dl = DataLoader(NaiveCats(files, a.size, 'mixed'), batch_size=a.batch_size, shuffle=True, num_workers=a.workers,
+                                drop_last=True, persistent_workers=a.workers > 0)
+                row['train_naive_img_s'] = time_steps(model, dl, opts, a.steps, dev, amp)
+                row['speedup'] = row['train_fast_img_s'] / row['train_naive_img_s']
+        model.eval(); n = min(512, len(data.test)); m = eval_masks('box', n, a.size)
+        _sync(dev); t0 = time.perf_counter()
+        evaluate_inpainter(model.inpaint, data.test[:n], m, batch_size=256, device=dev); _sync(dev)
+        row['eval_img_s'] = n / (time.perf_counter() - t0)
+        rows.append(row); print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
+    info = {'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
+            'cpu_threads': torch.get_num_threads(), 'platform': platform.platform(), 'torch': torch.__version__,
+            'batch_size': a.batch_size, 'size': a.size, 'steps': a.steps, 'workers': a.workers}
+    out = atomic_write_json(runs_dir() / 'bench' / 'throughput.json', {'machine': info, 'rows': rows})
+    print(f"\n{info}\n{'model':>12} {'fast img/s':>11} {'naive img/s':>12} {'ratio':>6} {'eval img/s':>11}")
+    for r in rows:
+        print(f"{r['model']:>12} {r.get('train_fast_img_s', float('nan')):11.1f} {r.get('train_naive_img_s', float('nan')):12.1f} "
+              f"{r.get('speedup', float('nan')):6.2f} {r['eval_img_s']:11.1f}")
+    print('written', out)
+
+class _Restartable:
+    "An iterable that makes a fresh epoch iterator each time."
+    def __init__(self, make): self.make = make
+    def __iter__(self): return iter(self.make())
+
+if __name__ == '__main__':
+    main()
