@@ -7,13 +7,17 @@ from catvae.data import load_cats
 from catvae.training import TrainConfig, train, NonFiniteLossError
 
 SCRIPT = textwrap.dedent('''
-    import sys, torch
+    import sys, time, torch
     from catvae.core import build_model
     from catvae.data import load_cats
     from catvae.training import TrainConfig, train
     data = load_cats('synthetic', 32, n_max=240, seed=0, progress=False)
     torch.manual_seed(0)
     model = build_model('vae', 32, z_dim=16, ch=8)
+    forward = model.forward
+    def slow_forward(x, m):               # every step takes >= 40 ms, so an epoch takes >= 0.5 s on any machine
+        time.sleep(0.04); return forward(x, m)
+    model.forward = slow_forward
     h = train(model, data, TrainConfig(epochs=int(sys.argv[2]), batch_size=16, lr=2e-3, device='cpu', log_every=5), sys.argv[1], progress=False)
     print('final', h[h.split == 'val'].nelbo.iloc[-1])
 ''')
@@ -27,9 +31,9 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     p = _run(tmp_path / 'killed', 3, env)
     ckpt = tmp_path / 'killed' / 'ckpt' / 'last.pt'
     t0 = time.time()
-    while not ckpt.exists() and time.time() - t0 < 600: time.sleep(0.05)
+    while not ckpt.exists() and time.time() - t0 < 600: time.sleep(0.01)
     assert ckpt.exists(), 'no checkpoint was written'
-    time.sleep(0.3)                       # now somewhere inside epoch 2
+    time.sleep(0.1)                       # now inside epoch 2, which takes >= 0.5 s (slow_forward)
     p.send_signal(signal.SIGKILL); p.wait()
     assert torch.load(ckpt, weights_only=False)['epoch'] < 3, 'the run finished before it was killed; use more epochs'
     resumed = _run(tmp_path / 'killed', 3, env); out = resumed.communicate(timeout=900)[0]
