@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import ModelOutput, register_model
 from .masking import masked_input
-from .vae import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units
+from .vae import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units, iw_log_likelihood
 
 # %% auto #0
 __all__ = ['LOG2PI', 'gaussian_log_prob', 'reparameterize', 'GaussianHead', 'AuxiliaryPosterior', 'AuxVAEConfig', 'AuxVAE',
@@ -126,6 +126,18 @@ class AuxVAE(nn.Module):
         "k samples a ~ q(a|c), z ~ q(z|a,c), decoded: (k, B, 3, H, W)."
         h = self.features(x, m)
         return torch.stack([self.decode(self.post(h)['z']) for _ in range(k)])
+
+    @torch.no_grad()
+    def log_likelihood(self, x, m, k: int = 64):
+        "Importance-weighted log p(x) per image (nats): proposal q(a|c) q(z|a,c), target p(x|z) p(z) p(a|c,z): (B,)."
+        h = self.features(x, m)
+        lw = []
+        for _ in range(k):
+            q = self.post(h)                                                       # a, z and their log densities
+            rec_hole, rec_ctx, const = gaussian_nll_terms(self.decode(q['z']), x, m, self.cfg.sigma)
+            log_pz = gaussian_log_prob(q['z'], torch.zeros_like(q['z']), torch.zeros_like(q['z']))
+            lw.append(-(rec_hole + rec_ctx + const) + log_pz + q['log_p_a'] - q['log_q_a'] - q['log_q_z'])
+        return torch.logsumexp(torch.stack(lw), 0) - math.log(k)                   # (k, B) -> (B,)
 
     @torch.no_grad()
     def summary_stats(self, x, m, k: int = 8) -> dict:
@@ -309,6 +321,11 @@ class AdvAVAE(nn.Module):
             if self.cfg.sample_from == 'dec': return self.decode(z)
             return self.generate(z, torch.randn(len(z), self.cfg.xi_dim, device=z.device))
         return torch.stack([one() for _ in range(k)])
+
+    @torch.no_grad()
+    def log_likelihood(self, x, m, k: int = 64):
+        "Importance-weighted log p(x) per image (nats) of the VAE half (encoder + decoder); the generator has no density."
+        return iw_log_likelihood(self.decode, *self.encode(x, m), x, m, self.cfg.sigma, k)
 
     @torch.no_grad()
     def summary_stats(self, x, m) -> dict:

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .masking import eval_masks, composite, hole_fraction, PROTOCOLS
-from .metrics import evaluate_inpainter, hole_metrics, summarize, area_bucket, METRICS
+from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, METRICS
 
 # %% auto #0
 __all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'plot_grid', 'inpainting_rows',
@@ -46,9 +46,8 @@ def summarize_run(df: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> dict:
 def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8, batch_size: int = 64, device='cpu') -> pd.DataFrame:
     "Per-image best-of-k / mean-of-k / single-sample hole PSNR, mean hole std, and std-error correlation."
     if not hasattr(model, 'sample_inpaint'): raise ValueError(f"{type(model).__name__} has no sample_inpaint")
-    rows = []
-    for i in range(0, len(test_u8), batch_size):
-        x = test_u8[i:i + batch_size].to(device).float() / 255; m = masks[i:i + batch_size].to(device)
+    model.eval(); rows = []
+    for x, m in image_batches(test_u8, masks, batch_size, device):
         xs = model.sample_inpaint(x * (1 - m), m, k).float().clamp(0, 1)                     # (k, b, 3, H, W)
         per = torch.stack([hole_metrics(composite(x, s, m), x, m)['hole_psnr'] for s in xs])  # (k, b)
         mean = xs.mean(0)
@@ -71,9 +70,8 @@ def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8
 def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64, batch_size: int = 64, device='cpu') -> np.ndarray:
     "Per-image importance-weighted bits/dim of `model.log_likelihood`."
     if not hasattr(model, 'log_likelihood'): raise ValueError(f"{type(model).__name__} defines no log-likelihood")
-    out = []
-    for i in range(0, len(test_u8), batch_size):
-        x = test_u8[i:i + batch_size].to(device).float() / 255; m = masks[i:i + batch_size].to(device)
+    model.eval(); out = []
+    for x, m in image_batches(test_u8, masks, batch_size, device):
         ll = model.log_likelihood(x, m, k).float()
         out.append((-ll / (x[0].numel() * math.log(2)) + 8).cpu().numpy())
     return np.concatenate(out)

@@ -15,7 +15,7 @@ from .masking import check_mask, composite, hole_fraction
 
 # %% auto #0
 __all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'image_metrics', 'optional_metric_status',
-           'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
+           'image_batches', 'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
 
 # %% ../nbs/03_metrics.ipynb #45ede70f
 def hole_metrics(x_hat: torch.Tensor, x: torch.Tensor, m: torch.Tensor, eps: float = 1e-10) -> dict:
@@ -73,14 +73,18 @@ def optional_metric_status() -> dict:
     return {k: (v if v is None or v.startswith('not available') else f"not available: {v}") for k, v in st.items()}
 
 # %% ../nbs/03_metrics.ipynb #2de62401
+def image_batches(images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128, device='cpu',
+                  progress: bool = False, desc: str = 'evaluating'):
+    "Yield `(x, m)`: float images in [0, 1] (b, 3, H, W) and masks (b, 1, H, W) on `device`, in order."
+    if len(images_u8) != len(masks): raise ValueError(f"{len(images_u8)} images but {len(masks)} masks")
+    for i in tqdm(range(0, len(images_u8), batch_size), desc=desc, disable=not progress):
+        yield images_u8[i:i + batch_size].to(device).float() / 255, masks[i:i + batch_size].to(device)
+
 def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128,
                        device='cpu', progress: bool = False, desc: str = 'evaluating') -> pd.DataFrame:
     "Per-image metrics of `inpaint(x, m)` on uint8 `images_u8` (N,3,H,W) with `masks` (N,1,H,W)."
-    if len(images_u8) != len(masks): raise ValueError(f"{len(images_u8)} images but {len(masks)} masks")
     rows, status = [], optional_metric_status()
-    for i in tqdm(range(0, len(images_u8), batch_size), desc=desc, disable=not progress):
-        x = images_u8[i:i + batch_size].to(device).float() / 255           # (b, 3, H, W)
-        m = masks[i:i + batch_size].to(device)                              # (b, 1, H, W)
+    for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
         x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
         x_inp = composite(x, x_hat, m)
         met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x)}
