@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import ModelOutput, register_model
 from .masking import masked_input
-from .vae import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units, iw_log_likelihood
+from .vae import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units, VAEConfig, VAE
 
 # %% auto #0
 __all__ = ['LOG2PI', 'gaussian_log_prob', 'reparameterize', 'GaussianHead', 'AuxiliaryPosterior', 'AuxVAEConfig', 'AuxVAE',
@@ -70,18 +70,12 @@ class AuxiliaryPosterior(nn.Module):
 
 # %% ../nbs/12_avae.ipynb #025da0e4
 @dataclass
-class AuxVAEConfig:
-    "Auxiliary-variable VAE settings (smoke-sized defaults)."
-    size: int = 64
-    z_dim: int = 128
+class AuxVAEConfig(VAEConfig):
+    "The VAE's settings (size, z_dim, ch, beta, sigma, hole_weight) plus the auxiliary posterior's (smoke-sized defaults)."
     a_dim: int = 32             # auxiliary latent
     h_dim: int = 0              # context feature width; 0 = feed the flattened conv features themselves
     hidden: int = 256           # width of the heads' MLPs
     depth: int = 1              # hidden layers per head (each head also has a linear skip)
-    ch: int = 32
-    beta: float = 1.0
-    sigma: float = 0.1          # std of the Gaussian likelihood
-    hole_weight: float = 1.0    # extra weight on the hole reconstruction term
 
 @register_model('avae', AuxVAEConfig)
 class AuxVAE(nn.Module):
@@ -192,17 +186,11 @@ def _update(opt, loss, params, clip):
     opt.step()
 
 @dataclass
-class AdvAVAEConfig:
-    "Adversarial AVAE settings (smoke-sized defaults)."
-    size: int = 64
-    z_dim: int = 128
+class AdvAVAEConfig(VAEConfig):
+    "The VAE's settings (size, z_dim, ch = encoder/decoder width, beta, sigma, hole_weight) plus the GAN's (smoke-sized)."
     xi_dim: int = 128            # extra generator noise, as many dims as z (the paper's choice)
-    ch: int = 32                 # encoder / decoder width
     g_ch: int = 16               # generator width (16 keeps the CPU smoke run short; 64 on a GPU)
     d_ch: int = 16               # discriminator width
-    beta: float = 1.0
-    sigma: float = 0.1           # std of the VAE's Gaussian likelihood
-    hole_weight: float = 1.0
     lambda_adv: float = 1.0
     lambda_lat: float = 1.0
     gan_lr_scale: float = 1.0    # G and D learning rate = gan_lr_scale * the study's lr
@@ -215,29 +203,15 @@ class AdvAVAEConfig:
             if getattr(self, k) not in ('dec', 'gen'): raise ValueError(f"AdvAVAEConfig.{k} must be 'dec' or 'gen', got {getattr(self, k)!r}")
 
 @register_model('avae_adv', AdvAVAEConfig)
-class AdvAVAE(nn.Module):
+class AdvAVAE(VAE):
     "Adversarial Variational Auto Encoder (Plumerault et al., 2020) over the masked image + mask."
     def __init__(self, cfg: AdvAVAEConfig = AdvAVAEConfig()):
-        super().__init__()
-        self.cfg = cfg
-        self.enc = ConvEncoder(cfg.size, 4, cfg.ch)
-        self.to_stats = nn.Linear(self.enc.out_ch * 16, 2 * cfg.z_dim)
-        self.dec = ConvDecoder(cfg.size, 3, cfg.ch)
-        self.from_z = nn.Linear(cfg.z_dim, self.dec.in_ch * 16)
+        super().__init__(cfg)                                        # the VAE half: encode, decode, log_likelihood
         self.gen = ConvDecoder(cfg.size, 3, cfg.g_ch)
         self.from_zxi = nn.Linear(cfg.z_dim + cfg.xi_dim, self.gen.in_ch * 16)
         self.dis = Discriminator(cfg.size, cfg.d_ch)
 
-    # the four networks
-    def encode(self, x, m):
-        "`(mu, logvar)`, each (B, z_dim), of q(z | x(1-m), m)."
-        h = self.enc(masked_input(x, m)).flatten(1)                 # (B, C*4*4)
-        mu, logvar = self.to_stats(h).float().chunk(2, 1)
-        return mu, logvar.clamp(-12, 8)
-
-    def decode(self, z):
-        return self.dec(self.from_z(z).view(len(z), self.dec.in_ch, 4, 4))          # (B, C, 4, 4) -> (B, 3, S, S)
-
+    # the two networks beside the VAE's encoder and decoder
     def generate(self, z, xi):
         h = self.from_zxi(torch.cat([z, xi.to(z.dtype)], 1))
         return self.gen(h.view(len(z), self.gen.in_ch, 4, 4))                         # (B, C, 4, 4) -> (B, 3, S, S)
@@ -321,11 +295,6 @@ class AdvAVAE(nn.Module):
             if self.cfg.sample_from == 'dec': return self.decode(z)
             return self.generate(z, torch.randn(len(z), self.cfg.xi_dim, device=z.device))
         return torch.stack([one() for _ in range(k)])
-
-    @torch.no_grad()
-    def log_likelihood(self, x, m, k: int = 64):
-        "Importance-weighted log p(x) per image (nats) of the VAE half (encoder + decoder); the generator has no density."
-        return iw_log_likelihood(self.decode, *self.encode(x, m), x, m, self.cfg.sigma, k)
 
     @torch.no_grad()
     def summary_stats(self, x, m) -> dict:

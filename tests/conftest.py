@@ -2,6 +2,7 @@ import os, shutil, warnings
 from pathlib import Path
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from catvae.core import shared_data_dir
 
@@ -23,3 +24,11 @@ def photo_dir(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv('CATVAE_CACHE', str(tmp_path / 'cache'))
+
+@pytest.fixture
+def batch():
+    "Four random 32 px images with the same 16x16 box hole: `(x (4, 3, 32, 32), m (4, 1, 32, 32))`."
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(4, 3, 32, 32, generator=g)
+    m = torch.zeros(4, 1, 32, 32); m[:, :, 4:20, 8:24] = 1
+    return x, m

@@ -7,12 +7,6 @@ from catvae.avae import AuxVAE, AuxVAEConfig, AdvAVAE, AdvAVAEConfig, latent_con
 AUX = dict(size=32, z_dim=8, a_dim=4, hidden=16, ch=8)
 ADV = dict(size=32, z_dim=8, xi_dim=8, ch=8, g_ch=8, d_ch=8)
 
-def _batch(b=4, s=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.rand(b, 3, s, s, generator=g)
-    m = torch.zeros(b, 1, s, s); m[:, :, 4:20, 8:24] = 1
-    return x, m
-
 def _models():
     torch.manual_seed(0)
     return [AuxVAE(AuxVAEConfig(**AUX)), AdvAVAE(AdvAVAEConfig(**ADV))]
@@ -25,8 +19,8 @@ def test_registered_and_built():
     with pytest.raises(ValueError): AdvAVAEConfig(sample_from='x')
 
 @pytest.mark.parametrize('i', [0, 1])
-def test_forward_contract(i):
-    net = _models()[i]; x, m = _batch()
+def test_forward_contract(i, batch):
+    net = _models()[i]; x, m = batch
     out = net(x, m)
     assert isinstance(out, ModelOutput) and out.loss.dim() == 0 and torch.isfinite(out.loss)
     assert out.recon.shape == x.shape
@@ -39,17 +33,17 @@ def test_forward_contract(i):
     assert all(isinstance(v, (int, float)) for v in st.values())
 
 @pytest.mark.parametrize('i', [0, 1])
-def test_hole_pixels_never_seen(i):
-    net = _models()[i].eval(); x, m = _batch()
+def test_hole_pixels_never_seen(i, batch):
+    net = _models()[i].eval(); x, m = batch
     x2 = torch.where(m.bool(), torch.rand_like(x), x)
     assert torch.equal(net.inpaint(x, m), net.inpaint(x2, m))
     torch.manual_seed(3); a = net.sample_inpaint(x, m, 2)
     torch.manual_seed(3); b = net.sample_inpaint(x2, m, 2)
     assert torch.equal(a, b)
 
-def test_adv_train_step_deterministic_and_alternating():
+def test_adv_train_step_deterministic_and_alternating(batch):
     def run():
-        torch.manual_seed(0); net = AdvAVAE(AdvAVAEConfig(**ADV)); x, m = _batch()
+        torch.manual_seed(0); net = AdvAVAE(AdvAVAEConfig(**ADV)); x, m = batch
         opts = net.configure_optimizers(1e-3)
         outs = [net.train_step(x, m, opts, i) for i in range(3)]
         return net, outs
@@ -65,8 +59,8 @@ def test_latent_consistency_weights():
     assert torch.allclose(latent_consistency(z, mu * torch.tensor([0., 1., 1.]), lv), torch.zeros(2), atol=1e-6)
 
 @pytest.mark.parametrize('i', [0, 1])
-def test_bf16_autocast(i):
-    net = _models()[i]; x, m = _batch()
+def test_bf16_autocast(i, batch):
+    net = _models()[i]; x, m = batch
     with torch.autocast('cpu', dtype=torch.bfloat16):
         if hasattr(net, 'train_step'): out = net.train_step(x, m, net.configure_optimizers(1e-3), 0)
         else: out = net(x, m)

@@ -6,20 +6,14 @@ from catvae.vqvae import VQVAE, VQVAEConfig, VectorQuantizerEMA, fill_tokens, ho
 
 CFG = dict(size=32, grid=8, hidden=16, n_codes=16, code_dim=8, prior_dim=16, n_res=1, decode_steps=3)
 
-def _batch(b=3, s=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.rand(b, 3, s, s, generator=g)
-    m = torch.zeros(b, 1, s, s); m[:, :, 4:20, 8:24] = 1
-    return x, m
-
 def test_registered_and_built():
     assert MODEL_REGISTRY['vqvae'][0] is VQVAE
     net = build_model('vqvae', 32, grid=8, hidden=16, n_codes=16, code_dim=8, prior_dim=16, n_res=1)
     assert net.cfg.size == 32 and net.cfg.n_codes == 16
 
-def test_forward_contract():
+def test_forward_contract(batch):
     torch.manual_seed(0)
-    net = VQVAE(VQVAEConfig(**CFG)); x, m = _batch()
+    net = VQVAE(VQVAEConfig(**CFG)); x, m = batch
     out = net(x, m)
     assert isinstance(out, ModelOutput) and out.loss.dim() == 0 and torch.isfinite(out.loss)
     assert out.recon.shape == x.shape
@@ -31,30 +25,30 @@ def test_forward_contract():
     assert {'hole_psnr_det', 'hole_psnr_prior', 'perplexity', 'codes_used_frac'} <= set(st)
     assert all(isinstance(v, (int, float)) for v in st.values())
 
-def test_inpaint_ignores_hole_pixels():
+def test_inpaint_ignores_hole_pixels(batch):
     torch.manual_seed(0)
-    net = VQVAE(VQVAEConfig(**CFG)).eval(); x, m = _batch()
+    net = VQVAE(VQVAEConfig(**CFG)).eval(); x, m = batch
     x2 = torch.where(m.bool(), torch.rand_like(x), x)   # different content under the hole
     assert torch.equal(net.inpaint(x, m), net.inpaint(x2, m))
     torch.manual_seed(1); a = net.inpaint_prior(x, m, sample=True)
     torch.manual_seed(1); b = net.inpaint_prior(x2, m, sample=True)
     assert torch.equal(a, b)
 
-def test_codebook_updates_only_in_training_and_deterministically():
+def test_codebook_updates_only_in_training_and_deterministically(batch):
     def run(seed):
-        torch.manual_seed(seed); net = VQVAE(VQVAEConfig(**CFG)); x, m = _batch()
+        torch.manual_seed(seed); net = VQVAE(VQVAEConfig(**CFG)); x, m = batch
         opts = net.configure_optimizers(1e-3)
         for i in range(3): net.train_step(x, m, opts, i)
         return net
     a, b = run(0), run(0)
     for k, v in a.vq.state_dict().items(): assert torch.equal(v, b.vq.state_dict()[k]), k
     a.eval(); before = {k: v.clone() for k, v in a.vq.state_dict().items()}
-    a(*_batch()); a.inpaint(*_batch())
+    a(*batch); a.inpaint(*batch)
     for k, v in a.vq.state_dict().items(): assert torch.equal(v, before[k]), k
 
-def test_prior_is_stop_gradient():
+def test_prior_is_stop_gradient(batch):
     torch.manual_seed(0)
-    net = VQVAE(VQVAEConfig(**CFG)); x, m = _batch()
+    net = VQVAE(VQVAEConfig(**CFG)); x, m = batch
     out = net(x, m)
     ce, _ = net.prior_loss(out.extras['idx'].flatten(1), out.extras['idx_full'].flatten(1), out.extras['hole_tokens'].flatten(1))
     ce.sum().backward()
@@ -79,8 +73,8 @@ def test_bad_grid():
     with pytest.raises(ValueError, match='power of 2'): VQVAE(VQVAEConfig(size=64, grid=64))
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-def test_cuda_bf16_matches_cpu_codebook_draws():
-    torch.manual_seed(0); net = VQVAE(VQVAEConfig(**CFG)).cuda(); x, m = _batch()
+def test_cuda_bf16_matches_cpu_codebook_draws(batch):
+    torch.manual_seed(0); net = VQVAE(VQVAEConfig(**CFG)).cuda(); x, m = batch
     opts = net.configure_optimizers(1e-3)
     with torch.autocast('cuda', dtype=torch.bfloat16):
         out = net.train_step(x.cuda(), m.cuda(), opts, 0)
