@@ -7,13 +7,22 @@ Pillow, centre-crops, resizes, converts to a tensor and flips it, draws that ima
 whole batches of masks there (`catvae.training.device_batches`). Both feed the same model and the same
 optimiser step, so the ratio isolates the input pipeline (plus bf16/channels_last on CUDA).
 
-    python benchmarks/throughput.py --models vae,mean_fill --steps 30 --device auto
+Models and their settings (batch size, image size, model kwargs) come from a study config, every model of it
+by default. The naive pipeline decodes the photo files as they are on disk: the offline copies in ../shared are
+already 64 px, far smaller than the Kaggle photos the real pipeline downloads, so `--photo-size 400` re-encodes the
+same cats as 400 px JPEGs (about the size of a full Kaggle photo) in a temporary folder outside the repository,
+deleted afterwards, and the naive pipeline decodes those.
+
+    python benchmarks/throughput.py                         # every model of configs/smoke.json, offline photos
+    python benchmarks/throughput.py --photo-size 400 --models vae,vqvae
+    python benchmarks/throughput.py --config full --device cuda
 
 Not a test: it prints a table and writes runs/bench/throughput.json. Figures go into the README with the machine.
 """
-import argparse, json, platform, time
+import argparse, atexit, json, platform, shutil, tempfile, time
 from pathlib import Path
 import torch
+from PIL import Image
 from torch.utils.data import Dataset, DataLoader
 from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json, shared_data_dir
 from catvae.data import load_cats, list_images, load_image, resolve_source
@@ -21,6 +30,7 @@ from catvae.masking import make_masks
 from catvae.metrics import evaluate_inpainter
 from catvae.masking import eval_masks
 from catvae.training import TrainConfig, device_batches, configure_optimizers, default_step
+from catvae.study import load_config
 
 class NaiveCats(Dataset):
     "Decode one file per item with Pillow; mask drawn per image."
@@ -51,45 +61,66 @@ def time_steps(model, batches, opts, steps, dev, amp, warmup=3):
     _sync(dev)
     return n / (time.perf_counter() - t0)
 
+def large_copies(files, size: int, out: Path) -> list:
+    "Re-encode `files` as `size` px JPEGs (quality 90) in `out`, standing in for full-size photos."
+    res = []
+    for name, f in files:
+        with Image.open(f) as im: big = im.convert('RGB').resize((size, size), Image.BICUBIC)
+        q = out / f"{len(res):06d}.jpg"; big.save(q, quality=90); res.append((name, q))
+    return res
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--models', default='vae')
+    ap.add_argument('--config', default='smoke', help="study config: models, their kwargs, batch size, image size")
+    ap.add_argument('--models', default=None, help="comma-separated subset (default: every model of the config)")
     ap.add_argument('--source', default='auto')
-    ap.add_argument('--size', type=int, default=64)
-    ap.add_argument('--batch-size', type=int, default=64)
+    ap.add_argument('--batch-size', type=int, default=None, help="default: the config's")
     ap.add_argument('--steps', type=int, default=20)
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--device', default='auto')
     ap.add_argument('--n-images', type=int, default=4000)
+    ap.add_argument('--photo-size', type=int, default=0, help="re-encode the naive pipeline's photos at this size (0: as on disk)")
     a = ap.parse_args()
+    cfg = load_config(a.config); d = cfg['defaults']
+    names = a.models.split(',') if a.models else list(cfg['models'])
+    bad = [n for n in names if n not in cfg['models']]
+    if bad: raise SystemExit(f"model(s) {bad} not in the {cfg['name']!r} config; choose from {list(cfg['models'])}")
+    size, bs = int(d.get('size', 64)), a.batch_size or int(d.get('batch_size', 64))
     dev = get_device(a.device); amp = dev.type == 'cuda'
-    data = load_cats(a.source, a.size, n_max=a.n_images, progress=False)
-    kind, folders = resolve_source(a.source, a.size)
+    data = load_cats(a.source, size, n_max=a.n_images, progress=False)
+    kind, folders = resolve_source(a.source, size)
     files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
+    tmp = None
+    if files and a.photo_size:
+        tmp = Path(tempfile.mkdtemp(prefix='catvae-bench-')); atexit.register(shutil.rmtree, tmp, True)
+        files = large_copies(files[:max(bs * (a.steps + 3), 512)], a.photo_size, tmp)
     rows = []
-    for name in a.models.split(','):
-        seed_everything(0); model = build_model(name, a.size).to(dev)
+    for name in names:
+        kw = cfg['models'][name].get('model_kwargs', {})
+        seed_everything(0); model = build_model(name, size, **kw).to(dev)
         row = {'model': name}
         if any(p.requires_grad for p in model.parameters()):
             if amp: model.to(memory_format=torch.channels_last)
             opts = configure_optimizers(model, 1e-3); model.train()
             x_dev = data.train.to(dev)
-            fast = lambda: device_batches(x_dev, a.batch_size, torch.Generator().manual_seed(0), 'mixed')
+            fast = lambda: device_batches(x_dev, bs, torch.Generator().manual_seed(0), 'mixed')
             row['train_fast_img_s'] = time_steps(model, _Restartable(fast), opts, a.steps, dev, amp)
             if files:
-                dl = DataLoader(NaiveCats(files, a.size, 'mixed'), batch_size=a.batch_size, shuffle=True, num_workers=a.workers,
+                dl = DataLoader(NaiveCats(files, size, 'mixed'), batch_size=bs, shuffle=True, num_workers=a.workers,
                                 drop_last=True, persistent_workers=a.workers > 0)
                 row['train_naive_img_s'] = time_steps(model, dl, opts, a.steps, dev, amp)
                 row['speedup'] = row['train_fast_img_s'] / row['train_naive_img_s']
-        model.eval(); n = min(512, len(data.test)); m = eval_masks('box', n, a.size)
+        model.eval(); n = min(512, len(data.test)); m = eval_masks('box', n, size)
         _sync(dev); t0 = time.perf_counter()
         evaluate_inpainter(model.inpaint, data.test[:n], m, batch_size=256, device=dev); _sync(dev)
         row['eval_img_s'] = n / (time.perf_counter() - t0)
         rows.append(row); print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     info = {'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
             'cpu_threads': torch.get_num_threads(), 'platform': platform.platform(), 'torch': torch.__version__,
-            'batch_size': a.batch_size, 'size': a.size, 'steps': a.steps, 'workers': a.workers}
-    out = atomic_write_json(runs_dir() / 'bench' / 'throughput.json', {'machine': info, 'rows': rows})
+            'config': cfg['name'], 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
+            'naive_photos': f"{a.photo_size} px re-encoded JPEGs" if a.photo_size else 'files as on disk'}
+    tag = f"{cfg['name']}-{dev.type}" + (f"-photo{a.photo_size}" if a.photo_size else '')
+    out = atomic_write_json(runs_dir() / 'bench' / f'throughput-{tag}.json', {'machine': info, 'rows': rows})
     print(f"\n{info}\n{'model':>12} {'fast img/s':>11} {'naive img/s':>12} {'ratio':>6} {'eval img/s':>11}")
     for r in rows:
         print(f"{r['model']:>12} {r.get('train_fast_img_s', float('nan')):11.1f} {r.get('train_naive_img_s', float('nan')):12.1f} "

@@ -55,3 +55,13 @@ def test_rerun_skips_finished_and_report_is_reproducible(study):
     assert (out / 'vae' / 'metrics.json').read_text() == before
     s1, _, _ = load_runs(out); render_report(out); s2, _, _ = load_runs(out)
     pd.testing.assert_frame_equal(s1, s2)
+
+@pytest.mark.parametrize('name', sorted(p.stem for p in (Path(__file__).parents[1] / 'configs').glob('*.json')))
+def test_every_config_builds_its_models(name):
+    "Each shipped study config names known models with model_kwargs their configs accept (a typo fails here, not on the GPU)."
+    from catvae.study import load_config
+    from catvae.core import build_model
+    cfg = load_config(name)
+    for model, opts in cfg['models'].items():
+        net = build_model(model, cfg['defaults'].get('size', 64), **opts.get('model_kwargs', {}))
+        for k, v in opts.get('model_kwargs', {}).items(): assert getattr(net.cfg, k) == v, (model, k)
