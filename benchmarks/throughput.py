@@ -46,9 +46,9 @@ def _sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
 def time_steps(model, batches, opts, steps, dev, amp, warmup=3):
-    "Images/s over `steps` training steps after `warmup`."
+    "Images/s over `steps` training steps after `warmup`; `amp`: bf16 autocast on `dev`."
     it = iter(batches); n = 0
-    ctx = torch.autocast('cuda', dtype=torch.bfloat16) if amp else torch.autocast('cpu', enabled=False)
+    ctx = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp)
     step_fn = getattr(model, 'train_step', None)
     for i in range(warmup + steps):
         if i == warmup: _sync(dev); t0 = time.perf_counter()
@@ -79,6 +79,7 @@ def main():
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--device', default='auto')
     ap.add_argument('--n-images', type=int, default=4000)
+    ap.add_argument('--cpu-bf16', action='store_true', help="bf16 autocast on a CPU too (TrainConfig.cpu_bf16), for both pipelines")
     ap.add_argument('--photo-size', type=int, default=0, help="re-encode the naive pipeline's photos at this size (0: as on disk)")
     a = ap.parse_args()
     cfg = load_config(a.config); d = cfg['defaults']
@@ -86,7 +87,7 @@ def main():
     bad = [n for n in names if n not in cfg['models']]
     if bad: raise SystemExit(f"model(s) {bad} not in the {cfg['name']!r} config; choose from {list(cfg['models'])}")
     size, bs = int(d.get('size', 64)), a.batch_size or int(d.get('batch_size', 64))
-    dev = get_device(a.device); amp = dev.type == 'cuda'
+    dev = get_device(a.device); amp = dev.type == 'cuda' or a.cpu_bf16
     data = load_cats(a.source, size, n_max=a.n_images, progress=False)
     kind, folders = resolve_source(a.source, size)
     files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
@@ -100,7 +101,7 @@ def main():
         seed_everything(0); model = build_model(name, size, **kw).to(dev)
         row = {'model': name}
         if any(p.requires_grad for p in model.parameters()):
-            if amp: model.to(memory_format=torch.channels_last)
+            if dev.type == 'cuda': model.to(memory_format=torch.channels_last)
             opts = configure_optimizers(model, 1e-3); model.train()
             x_dev = data.train.to(dev)
             fast = lambda: device_batches(x_dev, bs, torch.Generator().manual_seed(0), 'mixed')
@@ -117,9 +118,9 @@ def main():
         rows.append(row); print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     info = {'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
             'cpu_threads': torch.get_num_threads(), 'platform': platform.platform(), 'torch': torch.__version__,
-            'config': cfg['name'], 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
+            'config': cfg['name'], 'bf16_autocast': amp, 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
             'naive_photos': f"{a.photo_size} px re-encoded JPEGs" if a.photo_size else 'files as on disk'}
-    tag = f"{cfg['name']}-{dev.type}" + (f"-photo{a.photo_size}" if a.photo_size else '')
+    tag = f"{cfg['name']}-{dev.type}" + ('-bf16' if amp and dev.type == 'cpu' else '') + (f"-photo{a.photo_size}" if a.photo_size else '')
     out = atomic_write_json(runs_dir() / 'bench' / f'throughput-{tag}.json', {'machine': info, 'rows': rows})
     print(f"\n{info}\n{'model':>12} {'fast img/s':>11} {'naive img/s':>12} {'ratio':>6} {'eval img/s':>11}")
     for r in rows:

@@ -16,7 +16,7 @@ __all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_st
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 EXPERIMENT_PARAMS = {'model', 'model_kwargs', 'source', 'size', 'n_images', 'train_mask', 'eval_protocols', 'n_eval', 'epochs',
-                     'batch_size', 'lr', 'seed', 'device', 'n_samples', 'out_dir', 'progress'}
+                     'batch_size', 'lr', 'seed', 'device', 'cpu_bf16', 'n_samples', 'out_dir', 'progress'}
 
 def load_config(config) -> dict:
     "A study config from a dict, a JSON path, or a name in `configs/` ('smoke', 'full')."

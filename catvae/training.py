@@ -31,7 +31,8 @@ class TrainConfig:
     seed: int = 0
     device: str = 'auto'
     grad_clip: float | None = 1.0
-    amp: bool = True                # bf16 autocast, CUDA only
+    amp: bool = True                # bf16 autocast on CUDA
+    cpu_bf16: bool = False          # bf16 autocast on CPU too (opt-in): VAE steps 1.3-1.8x faster on an AVX512-BF16 CPU
     channels_last: bool = True      # CUDA only
     compile: bool = False           # torch.compile the model's forward
     flip: bool = True               # random horizontal flips
@@ -140,7 +141,7 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
     x_val = data.val[:cfg.val_max].to(dev)
     m_val = eval_masks('mixed', len(x_val), x_val.shape[-1], seed=cfg.seed, device=dev)
     step_fn = getattr(model, 'train_step', None)
-    amp = torch.autocast('cuda', dtype=torch.bfloat16) if (cuda and cfg.amp) else torch.autocast('cpu', enabled=False)
+    amp = torch.autocast('cuda', dtype=torch.bfloat16) if (cuda and cfg.amp) else torch.autocast('cpu', dtype=torch.bfloat16, enabled=bool(cfg.cpu_bf16) and not cuda)
     nb = n_batches(len(x_train), cfg.batch_size)
     for epoch in range(start, cfg.epochs):
         model.train(); t0 = time.time(); sums, cnt = {}, 0

@@ -1,5 +1,5 @@
 "Reliability: a run killed with SIGKILL mid-training resumes to the same result; NaN stops cleanly; writes are atomic."
-import json, os, signal, subprocess, sys, textwrap, time
+import json, math, os, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest, torch
 from catvae.core import build_model, atomic_write_json
@@ -64,3 +64,11 @@ def test_atomic_json_survives_failed_write(tmp_path):
         atomic_write_json(f, {'a': object()})   # not serialisable: the write fails part-way
     assert json.loads(f.read_text()) == {'a': 1}
     assert [p.name for p in tmp_path.iterdir()] == ['metrics.json']
+
+def test_cpu_bf16_autocast_is_used_and_stays_finite():
+    "The opt-in CPU bf16 path really runs the convolutions in bf16, and training stays finite."
+    data = load_cats('synthetic', 32, n_max=120, progress=False)
+    torch.manual_seed(0); model = build_model('vae', 32, z_dim=8, ch=8)
+    seen = set(); model.enc.register_forward_hook(lambda mod, inp, out: seen.add(out.dtype))
+    h = train(model, data, TrainConfig(epochs=1, batch_size=16, device='cpu', cpu_bf16=True, log_every=2), progress=False)
+    assert torch.bfloat16 in seen and h.loss.notna().all() and all(map(math.isfinite, h.loss))

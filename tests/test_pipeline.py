@@ -65,3 +65,12 @@ def test_every_config_builds_its_models(name):
     for model, opts in cfg['models'].items():
         net = build_model(model, cfg['defaults'].get('size', 64), **opts.get('model_kwargs', {}))
         for k, v in opts.get('model_kwargs', {}).items(): assert getattr(net.cfg, k) == v, (model, k)
+
+def test_study_accepts_exactly_the_experiment_parameters():
+    "The runner's list of allowed parameters matches the experiment notebook's papermill parameters cell."
+    import ast
+    from catvae.study import EXPERIMENT_PARAMS, template
+    nb = json.loads(template('experiment').read_text())
+    cell = next(c for c in nb['cells'] if 'parameters' in c['metadata'].get('tags', []))
+    names = {t.id for node in ast.parse(''.join(cell['source'])).body if isinstance(node, ast.Assign) for t in node.targets}
+    assert names == EXPERIMENT_PARAMS
