@@ -11,8 +11,8 @@ import pandas as pd
 from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES
 
 # %% auto #0
-__all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_study', 'load_runs', 'paired_diff', 'render_report',
-           'main']
+__all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_study', 'load_runs', 'paired_diff', 'seed_summary',
+           'render_report', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 EXPERIMENT_PARAMS = {'model', 'model_kwargs', 'source', 'size', 'n_images', 'train_mask', 'eval_protocols', 'n_eval', 'epochs',
@@ -56,10 +56,12 @@ def _finished(run: Path, params: dict) -> bool:
     return all(old.get(k) == want[k] for k in keys if k in old)
 
 def run_study(config='smoke', out=None, models=None, redo: bool = False, device: str | None = None,
-              report: bool = True, log=print) -> dict:
+              report: bool = True, log=print, seed: int | None = None) -> dict:
     "Run the experiment notebook for each model of `config`, then the report; returns `{model: status}`."
     import papermill as pm
     cfg = load_config(config)
+    if seed is not None:   # another training seed (and split and eval masks) of the same study, in its own folder
+        cfg = {**cfg, 'name': f"{cfg['name']}-seed{int(seed)}", 'defaults': {**cfg['defaults'], 'seed': int(seed)}}
     out = Path(out) if out else runs_dir() / cfg['name']
     names = list(cfg['models']) if not models else [m for m in (models.split(',') if isinstance(models, str) else models)]
     bad = [m for m in names if m not in cfg['models']]
@@ -119,6 +121,28 @@ def paired_diff(per_image: pd.DataFrame, a: str, b: str, metric: str = 'hole_psn
     if len(d) == 0: raise ValueError(f"no common evaluation images for {a!r} and {b!r}")
     return bootstrap_ci(d.values, n_boot, seed=seed)
 
+# %% ../nbs/20_study.ipynb #6aff1434
+def seed_summary(folders, reference: str = 'vae', metric: str = 'hole_psnr') -> pd.DataFrame:
+    "One row per model: `metric` per study folder (seed), mean / sd over seeds, and the paired difference to `reference`."
+    rows = {}
+    for f in dict.fromkeys(Path(f).resolve() for f in folders):   # each folder once
+        st = json.loads((f / 'study.json').read_text()) if (f / 'study.json').exists() else {}
+        label = f"seed {st.get('defaults', {}).get('seed', '?')} ({f.name})"
+        summary, per_image, _ = load_runs(f)
+        if not len(summary): raise ValueError(f"no finished runs in {f}")
+        for r in summary.itertuples():
+            d = rows.setdefault(r.model, {'model': r.model, 'values': {}, 'diffs': []})
+            d['values'][label] = getattr(r, metric)
+            if r.model != reference and reference in set(summary.model):
+                d['diffs'].append(paired_diff(per_image, r.model, reference, metric))   # (mean, low, high)
+    out = []
+    for d in rows.values():
+        v = np.array(list(d['values'].values())); dm = np.array([x[0] for x in d['diffs']])
+        out.append({'model': d['model'], 'n_seeds': len(v), 'mean': v.mean(), 'sd': v.std(ddof=1) if len(v) > 1 else np.nan,
+                    **d['values'], f'minus_{reference}_mean': dm.mean() if len(dm) else np.nan,
+                    'n_better': sum(lo > 0 for _, lo, _ in d['diffs']), 'n_worse': sum(hi < 0 for _, _, hi in d['diffs'])})
+    return pd.DataFrame(out).sort_values('mean', ascending=False, ignore_index=True)
+
 # %% ../nbs/20_study.ipynb #3bae7b6b
 def render_report(root, title: str | None = None) -> Path:
     "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and `root/report.html`."
@@ -144,11 +168,17 @@ def main(argv=None):
     s.add_argument('--device', default=None, help="override the device ('cpu', 'cuda')")
     s.add_argument('--redo', action='store_true', help='run finished models again')
     s.add_argument('--no-report', action='store_true')
+    s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
+    sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
+    sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
+    sd.add_argument('--reference', default='vae', help='model the paired differences are taken against')
     r = sub.add_parser('report', help='render the report of a study folder')
     r.add_argument('runs', help='study folder, e.g. runs/smoke')
     a = ap.parse_args(argv)
     if a.cmd == 'study':
-        st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report)
+        st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed)
         print(json.dumps(st))
         return 1 if any(v == 'failed' for v in st.values()) else 0  # the others' results and the report are kept
+    if a.cmd == 'seeds':
+        print(seed_summary(a.runs, a.reference).round(3).to_string(index=False)); return 0
     print(render_report(a.runs)); return 0
