@@ -15,6 +15,7 @@ deleted afterwards, and the naive pipeline decodes those.
 
     python benchmarks/throughput.py                         # every model of configs/smoke.json, offline photos
     python benchmarks/throughput.py --photo-size 400 --models vae,vqvae
+    python benchmarks/throughput.py --cpu-bf16 --compile           # also catvae's path with its CPU speed options
     python benchmarks/throughput.py --config full --device cuda
 
 Not a test: it prints a table and writes runs/bench/throughput.json. Figures go into the README with the machine.
@@ -45,8 +46,8 @@ class NaiveCats(Dataset):
 def _sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
-def time_steps(model, batches, opts, steps, dev, amp, warmup=3):
-    "Images/s over `steps` training steps after `warmup`; `amp`: bf16 autocast on `dev`."
+def time_steps(model, batches, opts, steps, dev, amp, warmup=3, fwd=None):
+    "Images/s over `steps` training steps after `warmup`; `amp`: bf16 autocast on `dev`; `fwd`: e.g. the compiled model."
     it = iter(batches); n = 0
     ctx = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp)
     step_fn = getattr(model, 'train_step', None)
@@ -56,7 +57,7 @@ def time_steps(model, batches, opts, steps, dev, amp, warmup=3):
         except StopIteration: it = iter(batches); x, m = next(it)
         x, m = x.to(dev, non_blocking=True), m.to(dev, non_blocking=True)
         with ctx:
-            step_fn(x, m, opts, i) if step_fn else default_step(model, x, m, opts, i)
+            step_fn(x, m, opts, i) if step_fn else default_step(fwd or model, x, m, opts, i)
         if i >= warmup: n += len(x)
     _sync(dev)
     return n / (time.perf_counter() - t0)
@@ -79,7 +80,8 @@ def main():
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--device', default='auto')
     ap.add_argument('--n-images', type=int, default=4000)
-    ap.add_argument('--cpu-bf16', action='store_true', help="bf16 autocast on a CPU too (TrainConfig.cpu_bf16), for both pipelines")
+    ap.add_argument('--cpu-bf16', action='store_true', help="also time catvae's path with bf16 autocast on the CPU (TrainConfig.cpu_bf16)")
+    ap.add_argument('--compile', action='store_true', help="also time catvae's path with torch.compile (TrainConfig.compile; single-loss models)")
     ap.add_argument('--photo-size', type=int, default=0, help="re-encode the naive pipeline's photos at this size (0: as on disk)")
     a = ap.parse_args()
     cfg = load_config(a.config); d = cfg['defaults']
@@ -87,7 +89,8 @@ def main():
     bad = [n for n in names if n not in cfg['models']]
     if bad: raise SystemExit(f"model(s) {bad} not in the {cfg['name']!r} config; choose from {list(cfg['models'])}")
     size, bs = int(d.get('size', 64)), a.batch_size or int(d.get('batch_size', 64))
-    dev = get_device(a.device); amp = dev.type == 'cuda' or a.cpu_bf16
+    dev = get_device(a.device); amp = dev.type == 'cuda'           # both pipelines, same precision
+    opt_amp = amp or a.cpu_bf16                                       # catvae's path with its speed options
     data = load_cats(a.source, size, n_max=a.n_images, progress=False)
     kind, folders = resolve_source(a.source, size)
     files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
@@ -111,6 +114,10 @@ def main():
                                 drop_last=True, persistent_workers=a.workers > 0)
                 row['train_naive_img_s'] = time_steps(model, dl, opts, a.steps, dev, amp)
                 row['speedup'] = row['train_fast_img_s'] / row['train_naive_img_s']
+            if a.cpu_bf16 or a.compile:   # the whole catvae training path against the plain naive one
+                fwd = torch.compile(model) if a.compile and not hasattr(model, 'train_step') else None
+                row['train_fast_opt_img_s'] = time_steps(model, _Restartable(fast), opts, a.steps, dev, opt_amp, fwd=fwd)
+                if 'train_naive_img_s' in row: row['speedup_opt'] = row['train_fast_opt_img_s'] / row['train_naive_img_s']
         model.eval(); n = min(512, len(data.test)); m = eval_masks('box', n, size)
         _sync(dev); t0 = time.perf_counter()
         evaluate_inpainter(model.inpaint, data.test[:n], m, batch_size=256, device=dev); _sync(dev)
@@ -118,14 +125,15 @@ def main():
         rows.append(row); print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     info = {'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
             'cpu_threads': torch.get_num_threads(), 'platform': platform.platform(), 'torch': torch.__version__,
-            'config': cfg['name'], 'bf16_autocast': amp, 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
+            'config': cfg['name'], 'bf16_autocast': amp, 'opt_bf16': opt_amp, 'opt_compile': a.compile, 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
             'naive_photos': f"{a.photo_size} px re-encoded JPEGs" if a.photo_size else 'files as on disk'}
-    tag = f"{cfg['name']}-{dev.type}" + ('-bf16' if amp and dev.type == 'cpu' else '') + (f"-photo{a.photo_size}" if a.photo_size else '')
+    tag = f"{cfg['name']}-{dev.type}" + ('-bf16' if a.cpu_bf16 else '') + ('-compile' if a.compile else '') + (f"-photo{a.photo_size}" if a.photo_size else '')
     out = atomic_write_json(runs_dir() / 'bench' / f'throughput-{tag}.json', {'machine': info, 'rows': rows})
-    print(f"\n{info}\n{'model':>12} {'fast img/s':>11} {'naive img/s':>12} {'ratio':>6} {'eval img/s':>11}")
+    nan = float('nan')
+    print(f"\n{info}\n{'model':>14} {'fast img/s':>11} {'naive img/s':>12} {'ratio':>6} {'fast+opt':>9} {'ratio+opt':>9} {'eval img/s':>11}")
     for r in rows:
-        print(f"{r['model']:>12} {r.get('train_fast_img_s', float('nan')):11.1f} {r.get('train_naive_img_s', float('nan')):12.1f} "
-              f"{r.get('speedup', float('nan')):6.2f} {r['eval_img_s']:11.1f}")
+        print(f"{r['model']:>14} {r.get('train_fast_img_s', nan):11.1f} {r.get('train_naive_img_s', nan):12.1f} {r.get('speedup', nan):6.2f} "
+              f"{r.get('train_fast_opt_img_s', nan):9.1f} {r.get('speedup_opt', nan):9.2f} {r['eval_img_s']:11.1f}")
     print('written', out)
 
 class _Restartable:
