@@ -74,3 +74,14 @@ def test_study_accepts_exactly_the_experiment_parameters():
     cell = next(c for c in nb['cells'] if 'parameters' in c['metadata'].get('tags', []))
     names = {t.id for node in ast.parse(''.join(cell['source'])).body if isinstance(node, ast.Assign) for t in node.targets}
     assert names == EXPERIMENT_PARAMS
+
+def test_report_compares_seed_folders(study, tmp_path):
+    "A study folder with `<name>-seedS` siblings gets the across-seeds table in its report."
+    import shutil
+    _, out, _, _ = study
+    root = tmp_path / 'st'; shutil.copytree(out, root, ignore=shutil.ignore_patterns('ckpt', '*.ipynb', 'report.html'))
+    sib = tmp_path / 'st-seed1'; shutil.copytree(root, sib)
+    st = json.loads((sib / 'study.json').read_text()); st['defaults']['seed'] = 1
+    (sib / 'study.json').write_text(json.dumps(st))
+    html = render_report(root).read_text()
+    assert 'seed 1 (st-seed1)' in html and 'n_seeds' in html
