@@ -116,8 +116,12 @@ def main():
                 row['speedup'] = row['train_fast_img_s'] / row['train_naive_img_s']
             if a.cpu_bf16 or a.compile:   # the whole catvae training path against the plain naive one
                 fwd = torch.compile(model) if a.compile and not hasattr(model, 'train_step') else None
-                row['train_fast_opt_img_s'] = time_steps(model, _Restartable(fast), opts, a.steps, dev, opt_amp, fwd=fwd)
-                if 'train_naive_img_s' in row: row['speedup_opt'] = row['train_fast_opt_img_s'] / row['train_naive_img_s']
+                row['compiled'] = fwd is not None
+                try:
+                    row['train_fast_opt_img_s'] = time_steps(model, _Restartable(fast), opts, a.steps, dev, opt_amp, fwd=fwd)
+                    if 'train_naive_img_s' in row: row['speedup_opt'] = row['train_fast_opt_img_s'] / row['train_naive_img_s']
+                except Exception as e:   # e.g. torch.compile without a working C++ toolchain: say so, keep the other rows
+                    row['opt_error'] = f"{type(e).__name__}: {str(e)[:200]}"; print(f"{name}: speed options failed: {row['opt_error']}")
         model.eval(); n = min(512, len(data.test)); m = eval_masks('box', n, size)
         _sync(dev); t0 = time.perf_counter()
         evaluate_inpainter(model.inpaint, data.test[:n], m, batch_size=256, device=dev); _sync(dev)
