@@ -18,19 +18,18 @@ deleted afterwards, and the naive pipeline decodes those.
     python benchmarks/throughput.py --cpu-bf16 --compile           # also catvae's path with its CPU speed options
     python benchmarks/throughput.py --config full --device cuda
 
-Not a test: it prints a table and writes runs/bench/throughput.json. Figures go into the README with the machine.
+Not a test: it prints a table and writes runs/bench/throughput-<config>-<device>[-options].json. Figures go into the README with the machine.
 """
-import argparse, atexit, json, platform, shutil, tempfile, time
+import argparse, atexit, platform, shutil, tempfile, time
 from pathlib import Path
 import torch
 from PIL import Image
 from torch.utils.data import Dataset, DataLoader
-from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json, shared_data_dir
+from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json
 from catvae.data import load_cats, list_images, load_image, resolve_source
-from catvae.masking import make_masks
+from catvae.masking import make_masks, eval_masks
 from catvae.metrics import evaluate_inpainter
-from catvae.masking import eval_masks
-from catvae.training import TrainConfig, device_batches, configure_optimizers, default_step
+from catvae.training import device_batches, configure_optimizers, default_step
 from catvae.study import load_config
 
 class NaiveCats(Dataset):
@@ -94,7 +93,6 @@ def main():
     data = load_cats(a.source, size, n_max=a.n_images, progress=False)
     kind, folders = resolve_source(a.source, size)
     files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
-    tmp = None
     if files and a.photo_size:
         tmp = Path(tempfile.mkdtemp(prefix='catvae-bench-')); atexit.register(shutil.rmtree, tmp, True)
         files = large_copies(files[:max(bs * (a.steps + 3), 512)], a.photo_size, tmp)

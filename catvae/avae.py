@@ -94,9 +94,7 @@ class AuxVAE(nn.Module):
         "Context feature h(c), (B, h_dim), of c = (x(1-m), m)."
         return self.to_h(self.enc(masked_input(x, m)).flatten(1))   # (B, C*4*4) -> (B, h_dim)
 
-    def decode(self, z):
-        h = self.from_z(z).view(len(z), self.dec.in_ch, 4, 4)        # (B, C, 4, 4)
-        return self.dec(h)
+    decode = VAE.decode                                              # the same z -> image head as the VAE
 
     def forward(self, x, m) -> ModelOutput:
         q = self.post(self.features(x, m))

@@ -13,8 +13,7 @@ from .core import ModelOutput, register_model
 from .masking import masked_input
 
 # %% auto #0
-__all__ = ['ConvEncoder', 'ConvDecoder', 'gaussian_nll_terms', 'kl_std_normal', 'VAEConfig', 'iw_log_likelihood', 'VAE',
-           'active_units']
+__all__ = ['ConvEncoder', 'ConvDecoder', 'gaussian_nll_terms', 'kl_std_normal', 'VAEConfig', 'VAE', 'active_units']
 
 # %% ../nbs/10_vae.ipynb #872c5f8a
 def _block(cin, cout, down=True):
@@ -68,19 +67,6 @@ class VAEConfig:
     sigma: float = 0.1          # std of the Gaussian likelihood
     hole_weight: float = 1.0    # extra weight on the hole reconstruction term
 
-@torch.no_grad()
-def iw_log_likelihood(decode, mu, logvar, x, m, sigma: float, k: int = 64) -> torch.Tensor:
-    "log (1/k) sum_s p(x | z_s) p(z_s) / q(z_s), z_s ~ q = N(mu, exp(logvar)), p(z) = N(0, I), Gaussian p(x | z): (B,) nats."
-    std = (0.5 * logvar).exp()
-    lw = []
-    for _ in range(k):
-        z = mu + std * torch.randn_like(mu)                                            # (B, z_dim)
-        rec_hole, rec_ctx, const = gaussian_nll_terms(decode(z), x, m, sigma)
-        log_pz = -0.5 * (z ** 2 + math.log(2 * math.pi)).sum(1)
-        log_qz = -0.5 * (((z - mu) / std) ** 2 + logvar + math.log(2 * math.pi)).sum(1)
-        lw.append(-(rec_hole + rec_ctx + const) + log_pz - log_qz)
-    return torch.logsumexp(torch.stack(lw), 0) - math.log(k)                           # (k, B) -> (B,)
-
 @register_model('vae', VAEConfig)
 class VAE(nn.Module):
     "Convolutional VAE over the masked image + mask."
@@ -127,7 +113,16 @@ class VAE(nn.Module):
     @torch.no_grad()
     def log_likelihood(self, x, m, k: int = 64):
         "Importance-weighted estimate of log p(x) per image (nats), with q(z | x(1-m), m) as proposal: (B,)."
-        return iw_log_likelihood(self.decode, *self.encode(x, m), x, m, self.cfg.sigma, k)
+        mu, logvar = self.encode(x, m)
+        std = (0.5 * logvar).exp()
+        lw = []
+        for _ in range(k):
+            z = mu + std * torch.randn_like(mu)                                            # (B, z_dim)
+            rec_hole, rec_ctx, const = gaussian_nll_terms(self.decode(z), x, m, self.cfg.sigma)
+            log_pz = -0.5 * (z ** 2 + math.log(2 * math.pi)).sum(1)
+            log_qz = -0.5 * (((z - mu) / std) ** 2 + logvar + math.log(2 * math.pi)).sum(1)
+            lw.append(-(rec_hole + rec_ctx + const) + log_pz - log_qz)
+        return torch.logsumexp(torch.stack(lw), 0) - math.log(k)                           # (k, B) -> (B,)
 
     @torch.no_grad()
     def summary_stats(self, x, m) -> dict:

@@ -71,4 +71,4 @@ def test_cpu_bf16_autocast_is_used_and_stays_finite():
     torch.manual_seed(0); model = build_model('vae', 32, z_dim=8, ch=8)
     seen = set(); model.enc.register_forward_hook(lambda mod, inp, out: seen.add(out.dtype))
     h = train(model, data, TrainConfig(epochs=1, batch_size=16, device='cpu', cpu_bf16=True, log_every=2), progress=False)
-    assert torch.bfloat16 in seen and h.loss.notna().all() and all(map(math.isfinite, h.loss))
+    assert torch.bfloat16 in seen and all(map(math.isfinite, h.loss))   # NaN is not finite either
