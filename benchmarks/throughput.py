@@ -91,7 +91,7 @@ def main():
     dev = get_device(a.device); amp = dev.type == 'cuda'           # both pipelines, same precision
     opt_amp = amp or a.cpu_bf16                                       # catvae's path with its speed options
     data = load_cats(a.source, size, n_max=a.n_images, progress=False)
-    kind, folders = resolve_source(a.source, size)
+    kind, folders, _ = resolve_source(a.source, size)             # the training folders (not the test set)
     files = [f for f in list_images(folders) if f[0] in set(data.names['train'])] if kind == 'folder' else None
     if files and a.photo_size:
         tmp = Path(tempfile.mkdtemp(prefix='catvae-bench-')); atexit.register(shutil.rmtree, tmp, True)

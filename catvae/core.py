@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir', 'cache_dir',
-           'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'make_run_dir',
-           'timestamp', 'ModelOutput', 'register_model', 'build_model']
+__all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
+           'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
+           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'build_model']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -105,6 +105,9 @@ def atomic_torch_save(obj, path) -> Path:
     return _atomic(path, lambda t: torch.save(obj, t))
 
 # %% ../nbs/00_core.ipynb #aaabc70b
+# bump when the data split or the evaluation masks change: runs of another version are never reused or mixed
+EVAL_PROTOCOL = 2
+
 def make_run_dir(root, name: str) -> Path:
     "Create (if needed) and return `root/name` with `figures/` and `ckpt/` sub-folders."
     if not name or any(c in name for c in '/\\') or name.startswith('.'):

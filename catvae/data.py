@@ -24,6 +24,14 @@ IMG_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
 class DataSourceError(ValueError):
     "A data source is missing, empty or cannot be downloaded."
 
+def _cached_versions(handle: str) -> dict[int, Path]:
+    "Complete copies of an unversioned Kaggle `handle` in kagglehub's cache: `{version: folder}`."
+    try: from kagglehub.config import get_cache_folder; root = Path(get_cache_folder())
+    except Exception: return {}
+    d = root / 'datasets' / handle
+    return {int(v.name): v for v in (d / 'versions').glob('*')
+            if v.name.isdigit() and v.is_dir() and (d / f'{v.name}.complete').exists()}
+
 def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
     "Download (or reuse kagglehub's cache of) the Kaggle data set `handle`; fail in one clear line when offline."
     try:
@@ -31,34 +39,43 @@ def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
         return Path(kagglehub.dataset_download(handle))
     except Exception as e:
         first = (str(e).splitlines() or [''])[0][:160]
+        # an unversioned handle asks Kaggle for its latest version even when a copy is cached: use the newest copy
+        cached = _cached_versions(handle) if '/versions/' not in handle else {}
+        if cached:
+            v = max(cached)
+            warnings.warn(f"Kaggle unreachable ({type(e).__name__}); using the cached version {v} of {handle!r}")
+            return cached[v]
+        pin = '' if '/versions/' in handle else " (a pinned 'kaggle:owner/name/versions/N' is read from kagglehub's cache offline)"
         raise DataSourceError(f"kagglehub could not download {handle!r} ({type(e).__name__}: {first}). "
-                              "Offline? Use source='shared' (the offline photos) or a local image folder.") from None
+                              f"Offline? Use source='shared' (the offline photos) or a local image folder{pin}.") from None
 
-def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path]]:
-    "Map a source string to `(kind, folders)`; kind is 'folder' or 'synthetic'."
+def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[Path]]:
+    "Map a source string to `(kind, folders, test_folders)`; kind is 'folder' or 'synthetic'."
     if not isinstance(source, str) or not source:
         raise DataSourceError(f"source must be a non-empty string, got {source!r}")
     if source == 'auto':
         if shared_data_dir() is not None: source = 'shared'
         else:
             warnings.warn("offline cat photos not found (../shared/data/cats); using synthetic images")
-            return 'synthetic', []
-    if source == 'synthetic': return 'synthetic', []
+            return 'synthetic', [], []
+    if source == 'synthetic': return 'synthetic', [], []
     if source == 'shared':
         d = shared_data_dir()
         if d is None:
             raise DataSourceError("the offline photos ../shared/data/cats are not present: set CATVAE_SHARED_DATA, "
                                   "or use source='kaggle', a local image folder, or 'synthetic'")
-        # the shared copy is pre-resized: 64px train+eval pool, and the 1,000 eval cats at 128px
-        sub = ['train64', 'eval64'] if size <= 64 else ['eval128']
-        if size > 64: warnings.warn("source='shared' at size>64 has only the 1,000 eval128 photos")
-        return 'folder', [d / s for s in sub if (d / s).is_dir()]
+        # the shared copy is pre-resized: train64 for training, the disjoint eval64 for testing; at 128 px only
+        # the 1,000 eval cats exist (eval128), so they are split like any folder
+        if size > 64:
+            warnings.warn("source='shared' at size>64 has only the 1,000 eval128 photos: train, val and test are split from them")
+            return 'folder', [d / 'eval128'], []
+        return 'folder', [d / 'train64'], [d / 'eval64']
     if source == 'kaggle' or source.startswith('kaggle:'):
-        return 'folder', [kaggle_dir(source.split(':', 1)[1] if ':' in source else KAGGLE_HANDLE)]
+        return 'folder', [kaggle_dir(source.split(':', 1)[1] if ':' in source else KAGGLE_HANDLE)], []
     p = Path(source).expanduser()
     if not p.exists(): raise DataSourceError(f"data folder {str(p)!r} does not exist; pass an image folder, 'shared', 'kaggle' or 'synthetic'")
     if not p.is_dir(): raise DataSourceError(f"data source {str(p)!r} is not a folder")
-    return 'folder', [p]
+    return 'folder', [p], []
 
 # %% ../nbs/01_data.ipynb #9c685ba5
 class SkipImage(Exception):
@@ -72,7 +89,7 @@ def load_image(path, size: int = 64, min_side: int = 16) -> np.ndarray:
             if im.mode in ('RGBA', 'LA') or (im.mode == 'P' and 'transparency' in im.info):
                 rgba = im.convert('RGBA'); im = Image.new('RGB', rgba.size, (255, 255, 255)); im.paste(rgba, mask=rgba.split()[-1])
             else: im = im.convert('RGB')
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
         raise SkipImage(f"unreadable: {type(e).__name__}") from None
     w, h = im.size
     if min(w, h) < min_side: raise SkipImage(f"too small: {w}x{h} < {min_side}")
@@ -131,27 +148,29 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
         keep = torch.randperm(len(files), generator=torch.Generator().manual_seed(seed))[:n_max].sort().values
         files = [files[i] for i in keep.tolist()]
     path = cache_dir() / f"images_{size}_{_cache_key(files, size, min_side, (n_max, seed))}.pt"
-    if cache and path.exists(): return torch.load(path, weights_only=False)
-    imgs, names, skipped = [], [], {}
-    for name, p in tqdm(files, desc=f"decoding {len(files)} images", disable=not progress, mininterval=1):
-        try: imgs.append(load_image(p, size, min_side)); names.append(name)
-        except SkipImage as e: skipped[name] = str(e)
-    if skipped:
+    if cache and path.exists(): out = torch.load(path, weights_only=False)
+    else:
+        imgs, names, skipped = [], [], {}
+        for name, p in tqdm(files, desc=f"decoding {len(files)} images", disable=not progress, mininterval=1):
+            try: imgs.append(load_image(p, size, min_side)); names.append(name)
+            except SkipImage as e: skipped[name] = str(e)
+        if not imgs: raise DataSourceError(f"none of the {len(files)} image files under {[str(f) for f in folders]} could be decoded")
+        out = {'images': torch.from_numpy(np.stack(imgs)), 'names': names, 'skipped': skipped, 'size': size}
+        if cache: atomic_torch_save(out, path)
+    if out['skipped']:  # on every load, cached or not
         kinds = {}
-        for why in skipped.values(): kinds[why.split(':')[0]] = kinds.get(why.split(':')[0], 0) + 1
-        warnings.warn(f"skipped {len(skipped)} of {len(files)} image files ({kinds}); e.g. {next(iter(skipped))}")
-    if not imgs: raise DataSourceError(f"none of the {len(files)} image files under {[str(f) for f in folders]} could be decoded")
-    out = {'images': torch.from_numpy(np.stack(imgs)), 'names': names, 'skipped': skipped, 'size': size}
-    if cache: atomic_torch_save(out, path)
+        for why in out['skipped'].values(): kinds[why.split(':')[0]] = kinds.get(why.split(':')[0], 0) + 1
+        warnings.warn(f"skipped {len(out['skipped'])} of {len(files)} image files ({kinds}); e.g. {next(iter(out['skipped']))}")
     return out
 
 # %% ../nbs/01_data.ipynb #70a28dd2
 def split_names(names, seed: int = 0, val_frac: float = 0.1, test_frac: float = 0.1) -> dict:
-    "Seeded `{'train','val','test'}` lists of names."
+    "Seeded `{'train','val','test'}` lists of names; a zero fraction gives an empty list."
     if not (0 <= val_frac < 1 and 0 <= test_frac < 1 and val_frac + test_frac < 1):
         raise ValueError(f"need 0 <= val_frac, test_frac and val_frac + test_frac < 1, got {val_frac}, {test_frac}")
     names = sorted(names)
-    n = len(names); n_test, n_val = max(1, round(n * test_frac)), max(1, round(n * val_frac))
+    n = len(names)
+    n_test, n_val = (max(1, round(n * f)) if f > 0 else 0 for f in (test_frac, val_frac))
     if n - n_test - n_val < 1: raise DataSourceError(f"only {n} images: too few to split into train/val/test")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
     pick = lambda idx: sorted(names[i] for i in idx)
@@ -187,13 +206,21 @@ def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, se
     if not isinstance(size, int) or size < 16 or size % 16:
         raise ValueError(f"size must be a multiple of 16 and at least 16 (64 default, 128 supported), got {size!r}")
     if n_max is not None and n_max < 3: raise ValueError(f"n_max must be at least 3, got {n_max}")
-    kind, folders = resolve_source(source, size)
+    kind, folders, test_folders = resolve_source(source, size)
     if kind == 'synthetic':
         n = n_max or 2000
         d = {'images': synthetic_cats(n, size, seed), 'names': [f'synthetic/{i:05d}' for i in range(n)], 'skipped': {}}
+        sp = split_names(d['names'], seed, val_frac, test_frac)
+    elif test_folders:  # a designated test set: split only the pool into train/val, keep n_max as the total
+        n_test = None if n_max is None else max(1, round(n_max * test_frac))
+        d = decode_folder(folders, size, None if n_max is None else n_max - n_test, seed, cache=cache, progress=progress)
+        dt = decode_folder(test_folders, size, n_test, seed, cache=cache, progress=progress)
+        sp = {**split_names(d['names'], seed, val_frac / (1 - test_frac), 0), 'test': sorted(dt['names'])}
+        d = {'images': torch.cat([d['images'], dt['images']]), 'names': d['names'] + dt['names'],  # (N_pool + N_test, 3, S, S)
+             'skipped': {**d['skipped'], **dt['skipped']}}
     else:
         d = decode_folder(folders, size, n_max, seed, cache=cache, progress=progress)
-    sp = split_names(d['names'], seed, val_frac, test_frac)
+        sp = split_names(d['names'], seed, val_frac, test_frac)
     index = {nm: i for i, nm in enumerate(d['names'])}
     take = lambda k: d['images'][torch.tensor([index[nm] for nm in sp[k]], dtype=torch.long)]
     return CatData(take('train'), take('val'), take('test'), sp, size, source, d['skipped'])

@@ -39,7 +39,10 @@ def summarize_run(df: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> dict:
     return {'overall': summarize(df, n_boot=n_boot, seed=seed),
             'per_protocol': {p: summarize(d, n_boot=n_boot, seed=seed) for p, d in df.groupby('protocol', sort=False)},
             'per_bucket': {str(b): {**summarize(d, ('hole_psnr', 'hole_l1'), n_boot, seed), 'n': int(len(d))}
-                           for b, d in df.groupby('bucket', observed=True)}}
+                           for b, d in df.groupby('bucket', observed=True)},
+            # FID is one number per evaluated set (protocol), present only where it is computable
+            **({'fid': {p: float(d.fid.iloc[0]) for p, d in df.groupby('protocol', sort=False)}}
+               if 'fid' in df and df.fid.notna().any() else {})}
 
 # %% ../nbs/06_evaluation.ipynb #9b4983d4
 @torch.no_grad()

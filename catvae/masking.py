@@ -8,8 +8,8 @@ import math, zlib
 import torch
 
 # %% auto #0
-__all__ = ['STROKES', 'PROTOCOLS', 'MIXED', 'check_mask', 'masked_input', 'composite', 'hole_fraction', 'box_masks',
-           'center_masks', 'legacy_masks', 'stroke_masks', 'make_masks', 'eval_masks']
+__all__ = ['STROKES', 'HOLE_RANGE', 'PROTOCOLS', 'MIXED', 'EVAL_BLOCK', 'check_mask', 'masked_input', 'composite',
+           'hole_fraction', 'box_masks', 'center_masks', 'legacy_masks', 'stroke_masks', 'make_masks', 'eval_masks']
 
 # %% ../nbs/02_masking.ipynb #c355a8f9
 def check_mask(x: torch.Tensor, m: torch.Tensor):
@@ -71,9 +71,12 @@ def legacy_masks(n: int, size: int, generator=None, device='cpu', min_frac=.15, 
     return _rect_masks(y0, x0, s, s, torch.ones(n, 1, dtype=torch.bool), size, device)
 
 # %% ../nbs/02_masking.ipynb #a0772417
-STROKES = {'thin': dict(min_times=4, max_times=50, max_width=10, max_len=40),
-           'medium': dict(min_times=4, max_times=5, max_width=50, max_len=100),
-           'thick': dict(min_times=1, max_times=5, max_width=100, max_len=200)}
+STROKES = {'thin': dict(min_times=4, max_times=50, max_width=10, max_len=40, boxes=None),
+           'medium': dict(min_times=4, max_times=5, max_width=50, max_len=100,
+                          boxes=dict(p=.3, margin=0, min_size=10, max_size=50, min_times=1, max_times=5)),
+           'thick': dict(min_times=1, max_times=5, max_width=100, max_len=200,
+                         boxes=dict(p=.3, margin=10, min_size=30, max_size=150, min_times=1, max_times=3))}
+HOLE_RANGE = (0.0, 0.7)  # LaMa redraws masks outside this hole fraction
 
 def _segment_masks(a, b, width, valid, size, device, chunk=2**20):
     "Union of thick segments a->b per image; a, b: (B, K, 2) (y, x); width, valid: (B, K); all on the CPU."
@@ -103,30 +106,57 @@ def _segment_masks(a, b, width, valid, size, device, chunk=2**20):
         out.index_add_(0, flat.flatten(), hit.flatten().float())
     return (out[:-1] > 0).float().view(B, 1, size, size)  # (B, 1, S, S)
 
-def stroke_masks(n: int, size: int, generator=None, device='cpu', width: str = 'medium', max_vertex: int = 5, max_angle: float = 4.):
-    "LaMa-style free-form strokes; `width` is 'thin', 'medium' or 'thick'."
-    if width not in STROKES: raise ValueError(f"unknown stroke width {width!r}; choose from {list(STROKES)}")
-    p, g, sc = STROKES[width], generator, size / 256
+def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, max_times):
+    "With probability `p` per image, 1 + rectangles with sides in [min_size, max_size) (256 px units, scaled)."
+    sc = size / 256
+    m, lo = round(margin * sc), max(1, round(min_size * sc))
+    hi = max(lo + 1, min(round(max_size * sc), size - 2 * m))
+    k = torch.randint(min_times, max_times + 1, (n, 1), generator=g)
+    use = torch.rand(n, 1, generator=g) < p
+    valid = (torch.arange(max_times)[None] < k) & use                              # (n, K)
+    h = torch.randint(lo, hi, (n, max_times), generator=g).float()
+    w = torch.randint(lo, hi, (n, max_times), generator=g).float()
+    y0 = m + (torch.rand(n, max_times, generator=g) * (size - 2 * m - h + 1)).floor()
+    x0 = m + (torch.rand(n, max_times, generator=g) * (size - 2 * m - w + 1)).floor()
+    return _rect_masks(y0, x0, h, w, valid, size, device)
+
+def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
+    sc = size / 256
     T, V = p['max_times'], max_vertex
     times = torch.randint(p['min_times'], T + 1, (n, 1), generator=g)
     nvert = torch.randint(1, V + 1, (n, T, 1), generator=g)
     valid = (torch.arange(T)[None] < times)[..., None] & (torch.arange(V)[None, None] < nvert)   # (n, T, V)
     start = torch.rand(n, T, 2, generator=g) * size
-    ang = 0.01 + torch.rand(n, T, V, generator=g) * max_angle
-    ang = torch.where(torch.arange(V) % 2 == 0, 2 * math.pi - ang, ang)
-    length = (10 + torch.rand(n, T, V, generator=g) * p['max_len']) * sc
-    bw = (5 + torch.rand(n, T, V, generator=g) * p['max_width']) * sc
+    ang = 0.01 + torch.randint(max_angle, (n, T, V), generator=g).float()
+    ang = torch.where((torch.arange(T) % 2 == 0)[:, None], 2 * math.pi - ang, ang)  # mirrored on every other poly-line
+    length = (10 + torch.randint(p['max_len'], (n, T, V), generator=g).float()) * sc
+    bw = (5 + torch.randint(p['max_width'], (n, T, V), generator=g).float()) * sc
     pts = [start]
     for v in range(V):  # walk each poly-line, clipping to the image as LaMa does
         step = torch.stack([length[..., v] * torch.sin(ang[..., v]), length[..., v] * torch.cos(ang[..., v])], -1)
         pts.append((pts[-1] + step).clamp(0, size - 1))
     pts = torch.stack(pts, 2)                                               # (n, T, V+1, 2)
     a, b = pts[:, :, :-1].reshape(n, T * V, 2), pts[:, :, 1:].reshape(n, T * V, 2)   # (n, T*V, 2)
-    return _segment_masks(a, b, bw.reshape(n, T * V), valid.reshape(n, T * V), size, device)
+    m = _segment_masks(a, b, bw.reshape(n, T * V), valid.reshape(n, T * V), size, device)
+    if p['boxes']: m = torch.maximum(m, _extra_boxes(n, size, g, device, **p['boxes']))
+    return m
+
+def stroke_masks(n: int, size: int, generator=None, device='cpu', width: str = 'medium', max_vertex: int = 5,
+                 max_angle: int = 4, hole_range=HOLE_RANGE, max_redraws: int = 100):
+    "LaMa-style free-form strokes (+ rectangles for medium/thick); `width` is 'thin', 'medium' or 'thick'."
+    if width not in STROKES: raise ValueError(f"unknown stroke width {width!r}; choose from {list(STROKES)}")
+    m = _strokes_once(n, size, generator, device, STROKES[width], max_vertex, max_angle)
+    for _ in range(max_redraws):  # redraw the masks outside hole_range, from the same generator
+        f = hole_fraction(m)
+        bad = ((f < hole_range[0]) | (f > hole_range[1])).nonzero().flatten()
+        if not len(bad): return m
+        m[bad] = _strokes_once(len(bad), size, generator, device, STROKES[width], max_vertex, max_angle)
+    raise RuntimeError(f"could not draw {width} masks with hole fraction in {hole_range} after {max_redraws} tries")
 
 # %% ../nbs/02_masking.ipynb #0a319ff8
 PROTOCOLS = ('box', 'thin', 'medium', 'thick', 'center', 'legacy')
 MIXED = ('box', 'thin', 'medium', 'thick', 'legacy')
+EVAL_BLOCK = 64
 
 def make_masks(protocol: str, n: int, size: int, generator=None, device='cpu') -> torch.Tensor:
     "(n, 1, size, size) masks (1 = hole) of `protocol`: one of PROTOCOLS or 'mixed'."
@@ -144,6 +174,8 @@ def make_masks(protocol: str, n: int, size: int, generator=None, device='cpu') -
     raise ValueError(f"unknown mask protocol {protocol!r}; choose from {list(PROTOCOLS) + ['mixed']}")
 
 def eval_masks(protocol: str, n: int, size: int, seed: int = 0, device='cpu') -> torch.Tensor:
-    "The fixed evaluation masks for `(protocol, n, size, seed)`."
-    g = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(protocol.encode()) % 1_000_003)
-    return make_masks(protocol, n, size, g, device)
+    "The fixed evaluation masks of images 0..n-1 for `(protocol, size, seed)`; mask i does not depend on n."
+    key = seed * 1_000_003 + zlib.crc32(protocol.encode()) % 1_000_003
+    blocks = [make_masks(protocol, EVAL_BLOCK, size, torch.Generator().manual_seed(key * 10_007 + b), device)
+              for b in range(-(-n // EVAL_BLOCK))]
+    return torch.cat(blocks)[:n] if blocks else make_masks(protocol, 0, size, None, device)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_metrics.ipynb #fe05980f
 from __future__ import annotations
-import math, os
+import functools, math, os
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -15,7 +15,8 @@ from .masking import check_mask, composite, hole_fraction
 
 # %% auto #0
 __all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'image_metrics', 'optional_metric_status',
-           'image_batches', 'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
+           'lpips_scorer', 'fid_score', 'image_batches', 'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize',
+           'area_bucket']
 
 # %% ../nbs/03_metrics.ipynb #45ede70f
 def hole_metrics(x_hat: torch.Tensor, x: torch.Tensor, m: torch.Tensor, eps: float = 1e-10) -> dict:
@@ -72,6 +73,24 @@ def optional_metric_status() -> dict:
     st['fid'] = fid_pkg or (None if incep.exists() else f"not available: Inception weights not in the torch cache ({incep})")
     return {k: (v if v is None or v.startswith('not available') else f"not available: {v}") for k, v in st.items()}
 
+@functools.lru_cache(maxsize=4)
+def _lpips_net(device: str):
+    from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+    return LearnedPerceptualImagePatchSimilarity(net_type='alex', normalize=True).to(device).eval()
+
+def lpips_scorer(device='cpu'):
+    "A function `(x_inp, x) -> (B,)` LPIPS (AlexNet) of images in [0, 1]; needs the weights (see the status)."
+    net = _lpips_net(str(device)).net
+    return lambda x_inp, x: net(x_inp.float(), x.float(), normalize=True).flatten()  # (B, 1, 1, 1) -> (B,)
+
+def fid_score(real: torch.Tensor, fake: torch.Tensor, device='cpu', batch_size: int = 128) -> float:
+    "FID between two float image sets in [0, 1], (N, 3, H, W) each; needs torch-fidelity and its weights."
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    fid = FrechetInceptionDistance(feature=2048, normalize=True).to(device)
+    for imgs, is_real in ((real, True), (fake, False)):
+        for i in range(0, len(imgs), batch_size): fid.update(imgs[i:i + batch_size].to(device).float(), real=is_real)
+    return float(fid.compute())
+
 # %% ../nbs/03_metrics.ipynb #2de62401
 def image_batches(images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128, device='cpu',
                   progress: bool = False, desc: str = 'evaluating'):
@@ -83,16 +102,21 @@ def image_batches(images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int 
 def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128,
                        device='cpu', progress: bool = False, desc: str = 'evaluating') -> pd.DataFrame:
     "Per-image metrics of `inpaint(x, m)` on uint8 `images_u8` (N,3,H,W) with `masks` (N,1,H,W)."
-    rows, status = [], optional_metric_status()
+    rows, status, fakes = [], optional_metric_status(), []
+    lp = lpips_scorer(device) if status['lpips'] is None else None
     for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
         x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
         x_inp = composite(x, x_hat, m)
         met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x)}
+        if lp is not None:
+            with torch.no_grad(): met['lpips'] = lp(x_inp, x)
+        if status['fid'] is None: fakes.append(x_inp.cpu())
         rows.append(pd.DataFrame({k: v.detach().cpu().numpy() for k, v in met.items()}))
     df = pd.concat(rows, ignore_index=True)
     df.insert(0, 'image', np.arange(len(df)))
-    for k, why in status.items():
-        if why is not None: df[k] = np.nan  # computed nowhere; the reason goes into metrics.json
+    if status['lpips'] is not None: df['lpips'] = np.nan     # the reason goes into metrics.json
+    # FID is a property of the whole set: the same value on every row of this call
+    df['fid'] = fid_score(images_u8.float() / 255, torch.cat(fakes), device) if status['fid'] is None else np.nan
     return df
 
 # %% ../nbs/03_metrics.ipynb #0ba23887
@@ -112,7 +136,7 @@ def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0) 
     a = (1 - level) / 2
     return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
-METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim')
+METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips')  # lpips: only where computable
 
 def summarize(df: pd.DataFrame, metrics=METRICS, n_boot: int = 2000, seed: int = 0) -> dict:
     "`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`."

@@ -8,7 +8,7 @@ import argparse, json, sys, time, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES
+from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL
 
 # %% auto #0
 __all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_study', 'load_runs', 'paired_diff', 'seed_summary',
@@ -53,13 +53,17 @@ def _finished(run: Path, params: dict) -> bool:
     want = {**params, 'model_kwargs': json.loads(params['model_kwargs'])}
     if isinstance(want.get('eval_protocols'), str): want['eval_protocols'] = [p.strip() for p in want['eval_protocols'].split(',') if p.strip()]
     keys = set(want) - {'out_dir', 'progress', 'device'}   # device: 'auto' is recorded as what it resolved to
-    return all(old.get(k) == want[k] for k in keys if k in old)
+    return old.get('eval_protocol') == EVAL_PROTOCOL and all(old.get(k) == want[k] for k in keys if k in old)
 
 def run_study(config='smoke', out=None, models=None, redo: bool = False, device: str | None = None,
-              report: bool = True, log=print, seed: int | None = None) -> dict:
+              report: bool = True, log=print, seed: int | None = None, source: str | None = None) -> dict:
     "Run the experiment notebook for each model of `config`, then the report; returns `{model: status}`."
     import papermill as pm
+    from catvae.data import resolve_source
     cfg = load_config(config)
+    if source: cfg = {**cfg, 'defaults': {**cfg['defaults'], 'source': source}}
+    # fail fast, before any model runs, when the photos are missing (or Kaggle is unreachable)
+    resolve_source(cfg['defaults'].get('source', 'auto'), int(cfg['defaults'].get('size', 64)))
     if seed is not None:   # another training seed (and split and eval masks) of the same study, in its own folder
         cfg = {**cfg, 'name': f"{cfg['name']}-seed{int(seed)}", 'defaults': {**cfg['defaults'], 'seed': int(seed)}}
     out = Path(out) if out else runs_dir() / cfg['name']
@@ -168,6 +172,7 @@ def main(argv=None):
     s.add_argument('--device', default=None, help="override the device ('cpu', 'cuda')")
     s.add_argument('--redo', action='store_true', help='run finished models again')
     s.add_argument('--no-report', action='store_true')
+    s.add_argument('--source', default=None, help="override the data source: 'shared', 'kaggle[:owner/name[/versions/N]]' or a folder")
     s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
     sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
@@ -176,7 +181,7 @@ def main(argv=None):
     r.add_argument('runs', help='study folder, e.g. runs/smoke')
     a = ap.parse_args(argv)
     if a.cmd == 'study':
-        st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed)
+        st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed, source=a.source)
         print(json.dumps(st))
         return 1 if any(v == 'failed' for v in st.values()) else 0  # the others' results and the report are kept
     if a.cmd == 'seeds':
