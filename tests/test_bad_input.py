@@ -61,3 +61,10 @@ def test_invalid_parameters():
     with pytest.raises(FileNotFoundError): load_config('no_such_config')
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match='not available'): get_device('cuda')
+
+def test_decompression_bomb_is_skipped(tmp_path, monkeypatch):
+    "An image far larger than Pillow's safety limit is skipped, not a crash (limit lowered here to keep the file small)."
+    _jpeg(tmp_path / 'huge.jpg', size=(200, 200))
+    monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 1000)     # 200 x 200 > 2 x limit: Pillow raises DecompressionBombError
+    with pytest.raises(SkipImage, match='unreadable'), warnings.catch_warnings():
+        warnings.simplefilter('ignore'); load_image(tmp_path / 'huge.jpg', 32)
