@@ -104,6 +104,10 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         if not (d / 'metrics.json').exists():
             if st.get('status') == 'failed': failed[d.name] = st.get('error', 'unknown error')
             continue
+        par = json.loads((d / 'params.json').read_text()) if (d / 'params.json').exists() else {}
+        if par.get('eval_protocol') != EVAL_PROTOCOL:   # another split or other masks: never mixed into a comparison
+            failed[d.name] = (f"stale run: evaluated under protocol {par.get('eval_protocol', 1)}, this code uses "
+                              f"{EVAL_PROTOCOL} (other split or masks); run it again with --redo"); continue
         met = json.loads((d / 'metrics.json').read_text())
         row = {'model': met['model'], 'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds')}
         for k, v in met['summary']['overall'].items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
