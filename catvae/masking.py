@@ -176,6 +176,7 @@ def make_masks(protocol: str, n: int, size: int, generator=None, device='cpu') -
 def eval_masks(protocol: str, n: int, size: int, seed: int = 0, device='cpu') -> torch.Tensor:
     "The fixed evaluation masks of images 0..n-1 for `(protocol, size, seed)`; mask i does not depend on n."
     key = seed * 1_000_003 + zlib.crc32(protocol.encode()) % 1_000_003
-    blocks = [make_masks(protocol, EVAL_BLOCK, size, torch.Generator().manual_seed(key * 10_007 + b), device)
+    # drawn on the CPU whatever the device, so the masks are bit-identical everywhere
+    blocks = [make_masks(protocol, EVAL_BLOCK, size, torch.Generator().manual_seed((key * 10_007 + b) % 2**63))
               for b in range(-(-n // EVAL_BLOCK))]
-    return torch.cat(blocks)[:n] if blocks else make_masks(protocol, 0, size, None, device)
+    return (torch.cat(blocks)[:n] if blocks else make_masks(protocol, 0, size)).to(device)

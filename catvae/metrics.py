@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_metrics.ipynb #fe05980f
 from __future__ import annotations
-import functools, math, os
+import functools, math, os, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -83,12 +83,13 @@ def lpips_scorer(device='cpu'):
     net = _lpips_net(str(device)).net
     return lambda x_inp, x: net(x_inp.float(), x.float(), normalize=True).flatten()  # (B, 1, 1, 1) -> (B,)
 
-def fid_score(real: torch.Tensor, fake: torch.Tensor, device='cpu', batch_size: int = 128) -> float:
-    "FID between two float image sets in [0, 1], (N, 3, H, W) each; needs torch-fidelity and its weights."
+def fid_score(real_u8: torch.Tensor, fake_u8: torch.Tensor, device='cpu', batch_size: int = 128) -> float:
+    "FID between two uint8 image sets (N, 3, H, W), N >= 2 each; needs torch-fidelity and its weights."
     from torchmetrics.image.fid import FrechetInceptionDistance
-    fid = FrechetInceptionDistance(feature=2048, normalize=True).to(device)
-    for imgs, is_real in ((real, True), (fake, False)):
-        for i in range(0, len(imgs), batch_size): fid.update(imgs[i:i + batch_size].to(device).float(), real=is_real)
+    if min(len(real_u8), len(fake_u8)) < 2: raise ValueError("FID needs at least 2 images per set")
+    fid = FrechetInceptionDistance(feature=2048, normalize=False).to(device)
+    for imgs, is_real in ((real_u8, True), (fake_u8, False)):
+        for i in range(0, len(imgs), batch_size): fid.update(imgs[i:i + batch_size].to(device), real=is_real)
     return float(fid.compute())
 
 # %% ../nbs/03_metrics.ipynb #2de62401
@@ -103,20 +104,23 @@ def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, ba
                        device='cpu', progress: bool = False, desc: str = 'evaluating') -> pd.DataFrame:
     "Per-image metrics of `inpaint(x, m)` on uint8 `images_u8` (N,3,H,W) with `masks` (N,1,H,W)."
     rows, status, fakes = [], optional_metric_status(), []
-    lp = lpips_scorer(device) if status['lpips'] is None else None
+    lp = lpips_scorer(device) if status['lpips'] is None and images_u8.shape[-1] >= 32 else None  # AlexNet needs >= 32 px
     for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
         x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
         x_inp = composite(x, x_hat, m)
         met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x)}
         if lp is not None:
             with torch.no_grad(): met['lpips'] = lp(x_inp, x)
-        if status['fid'] is None: fakes.append(x_inp.cpu())
+        if status['fid'] is None: fakes.append((x_inp * 255).round().to(torch.uint8).cpu())   # 8-bit, as the truth
         rows.append(pd.DataFrame({k: v.detach().cpu().numpy() for k, v in met.items()}))
     df = pd.concat(rows, ignore_index=True)
     df.insert(0, 'image', np.arange(len(df)))
-    if status['lpips'] is not None: df['lpips'] = np.nan     # the reason goes into metrics.json
+    if lp is None: df['lpips'] = np.nan     # the reason goes into metrics.json
     # FID is a property of the whole set: the same value on every row of this call
-    df['fid'] = fid_score(images_u8.float() / 255, torch.cat(fakes), device) if status['fid'] is None else np.nan
+    df['fid'] = np.nan
+    if status['fid'] is None:
+        try: df['fid'] = fid_score(images_u8, torch.cat(fakes), device)
+        except Exception as e: warnings.warn(f"FID not computed: {type(e).__name__}: {e}")  # a trained run is never lost to it
     return df
 
 # %% ../nbs/03_metrics.ipynb #0ba23887

@@ -55,21 +55,28 @@ def _finished(run: Path, params: dict) -> bool:
     keys = set(want) - {'out_dir', 'progress', 'device'}   # device: 'auto' is recorded as what it resolved to
     return old.get('eval_protocol') == EVAL_PROTOCOL and all(old.get(k) == want[k] for k in keys if k in old)
 
+def _check_sources(cfg: dict, names) -> None:
+    "Fail fast, before any model runs: every source the models read must hold images (Kaggle: reachable or cached)."
+    from catvae.data import resolve_source, list_images, DataSourceError
+    for src, size in dict.fromkeys((p.get('source', 'auto'), int(p.get('size', 64)))
+                                   for p in ({**cfg['defaults'], **cfg['models'][m]} for m in names)):
+        kind, folders, test_folders = resolve_source(src, size)
+        for f in folders + test_folders:
+            if not list_images([f]): raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass another --source")
+
 def run_study(config='smoke', out=None, models=None, redo: bool = False, device: str | None = None,
               report: bool = True, log=print, seed: int | None = None, source: str | None = None) -> dict:
     "Run the experiment notebook for each model of `config`, then the report; returns `{model: status}`."
     import papermill as pm
-    from catvae.data import resolve_source
     cfg = load_config(config)
     if source: cfg = {**cfg, 'defaults': {**cfg['defaults'], 'source': source}}
-    # fail fast, before any model runs, when the photos are missing (or Kaggle is unreachable)
-    resolve_source(cfg['defaults'].get('source', 'auto'), int(cfg['defaults'].get('size', 64)))
     if seed is not None:   # another training seed (and split and eval masks) of the same study, in its own folder
         cfg = {**cfg, 'name': f"{cfg['name']}-seed{int(seed)}", 'defaults': {**cfg['defaults'], 'seed': int(seed)}}
     out = Path(out) if out else runs_dir() / cfg['name']
     names = list(cfg['models']) if not models else [m for m in (models.split(',') if isinstance(models, str) else models)]
     bad = [m for m in names if m not in cfg['models']]
     if bad: raise ValueError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
+    _check_sources(cfg, names)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / 'study.json', {**cfg, 'started': timestamp(), 'models_run': names})
     status = {}

@@ -52,7 +52,8 @@ def test_lpips_and_fid_are_filled_when_computable(monkeypatch):
     monkeypatch.setattr(cm, 'lpips_scorer', lambda device='cpu': lambda a, b: (a - b).abs().mean((1, 2, 3)))
     calls = []
     def fake_fid(real, fake, device='cpu'):
-        calls.append((real.shape, fake.shape)); return float((real - fake).pow(2).mean())
+        assert real.dtype == fake.dtype == torch.uint8
+        calls.append((real.shape, fake.shape)); return float((real.float() - fake.float()).pow(2).mean())
     monkeypatch.setattr(cm, 'fid_score', fake_fid)
     class Mean:
         def inpaint(self, x, m): return cm.mean_fill(x, m)
@@ -76,4 +77,10 @@ def test_lpips_and_fid_are_empty_when_not_computable(monkeypatch):
 def test_study_fails_fast_on_a_missing_source(tmp_path):
     cfg = {'name': 't', 'defaults': {'source': str(tmp_path / 'no_photos_here')}, 'models': {'mean_fill': {}}}
     with pytest.raises(DataSourceError, match='does not exist'): run_study(cfg, tmp_path / 'study', report=False, log=lambda *a: None)
+    assert not (tmp_path / 'study').exists()
+
+def test_study_fails_fast_on_an_empty_folder(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    cfg = {'name': 't', 'defaults': {'source': 'synthetic'}, 'models': {'mean_fill': {}, 'vae': {'source': str(tmp_path / 'empty')}}}
+    with pytest.raises(DataSourceError, match='no image files'): run_study(cfg, tmp_path / 'study', report=False, log=lambda *a: None)
     assert not (tmp_path / 'study').exists()
