@@ -39,13 +39,14 @@ def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
         return Path(kagglehub.dataset_download(handle))
     except Exception as e:
         first = (str(e).splitlines() or [''])[0][:160]
+        pinned = '/versions/' in handle
         # an unversioned handle asks Kaggle for its latest version even when a copy is cached: use the newest copy
-        cached = _cached_versions(handle) if '/versions/' not in handle else {}
+        cached = {} if pinned else _cached_versions(handle)
         if cached:
             v = max(cached)
             warnings.warn(f"Kaggle unreachable ({type(e).__name__}); using the cached version {v} of {handle!r}")
             return cached[v]
-        pin = '' if '/versions/' in handle else " (a pinned 'kaggle:owner/name/versions/N' is read from kagglehub's cache offline)"
+        pin = '' if pinned else " (a pinned 'kaggle:owner/name/versions/N' is read from kagglehub's cache offline)"
         raise DataSourceError(f"kagglehub could not download {handle!r} ({type(e).__name__}: {first}). "
                               f"Offline? Use source='shared' (the offline photos) or a local image folder{pin}.") from None
 

@@ -46,6 +46,12 @@ def _rect_masks(y0, x0, h, w, valid, size, device) -> torch.Tensor:
     m = (inside & valid[..., None]).any(1)  # (B, S*S)
     return m.float().view(-1, 1, size, size)  # (B, 1, S, S)
 
+def _placed_rects(h, w, valid, size, g, device, margin=0) -> torch.Tensor:
+    "Rectangles of sides h, w (B, K) placed uniformly inside the image less `margin`, drawn from `g`; union per image."
+    y0 = margin + (torch.rand(h.shape, generator=g) * (size - 2 * margin - h + 1)).floor()
+    x0 = margin + (torch.rand(w.shape, generator=g) * (size - 2 * margin - w + 1)).floor()
+    return _rect_masks(y0, x0, h, w, valid, size, device)
+
 def box_masks(n: int, size: int, generator=None, device='cpu', min_boxes=1, max_boxes=3, min_frac=.1, max_frac=.4):
     "1-3 axis-aligned boxes per image, sides uniform in [10%, 40%] of the image."
     g = generator
@@ -53,9 +59,7 @@ def box_masks(n: int, size: int, generator=None, device='cpu', min_boxes=1, max_
     valid = torch.arange(max_boxes)[None] < k                                   # (n, K)
     h = ((min_frac + (max_frac - min_frac) * torch.rand(n, max_boxes, generator=g)) * size).round()
     w = ((min_frac + (max_frac - min_frac) * torch.rand(n, max_boxes, generator=g)) * size).round()
-    y0 = (torch.rand(n, max_boxes, generator=g) * (size - h + 1)).floor()
-    x0 = (torch.rand(n, max_boxes, generator=g) * (size - w + 1)).floor()
-    return _rect_masks(y0, x0, h, w, valid, size, device)
+    return _placed_rects(h, w, valid, size, g, device)
 
 def center_masks(n: int, size: int, generator=None, device='cpu', frac=.5):
     "A centred square of side `frac` * size (deterministic)."
@@ -66,9 +70,7 @@ def center_masks(n: int, size: int, generator=None, device='cpu', frac=.5):
 def legacy_masks(n: int, size: int, generator=None, device='cpu', min_frac=.15, max_frac=.30):
     "The seed project's protocol: one square whose side is 15-30% of the image, placed uniformly."
     s = ((min_frac + (max_frac - min_frac) * torch.rand(n, 1, generator=generator)) * size).round()
-    y0 = (torch.rand(n, 1, generator=generator) * (size - s + 1)).floor()
-    x0 = (torch.rand(n, 1, generator=generator) * (size - s + 1)).floor()
-    return _rect_masks(y0, x0, s, s, torch.ones(n, 1, dtype=torch.bool), size, device)
+    return _placed_rects(s, s, torch.ones(n, 1, dtype=torch.bool), size, generator, device)
 
 # %% ../nbs/02_masking.ipynb #a0772417
 STROKES = {'thin': dict(min_times=4, max_times=50, max_width=10, max_len=40, boxes=None),
@@ -116,9 +118,7 @@ def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, m
     valid = (torch.arange(max_times)[None] < k) & use                              # (n, K)
     h = torch.randint(lo, hi, (n, max_times), generator=g).float()
     w = torch.randint(lo, hi, (n, max_times), generator=g).float()
-    y0 = m + (torch.rand(n, max_times, generator=g) * (size - 2 * m - h + 1)).floor()
-    x0 = m + (torch.rand(n, max_times, generator=g) * (size - 2 * m - w + 1)).floor()
-    return _rect_masks(y0, x0, h, w, valid, size, device)
+    return _placed_rects(h, w, valid, size, g, device, margin=m)
 
 def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
     sc = size / 256

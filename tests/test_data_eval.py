@@ -4,7 +4,7 @@ import numpy as np
 import pytest, torch
 from PIL import Image
 import catvae.metrics as cm
-from catvae.core import shared_data_dir
+from catvae.core import shared_data_dir, build_model
 from catvae.data import load_cats, decode_folder, kaggle_dir, resolve_source, DataSourceError
 from catvae.masking import eval_masks, PROTOCOLS, hole_fraction, HOLE_RANGE
 from catvae.evaluation import evaluate_model, summarize_run
@@ -55,10 +55,8 @@ def test_lpips_and_fid_are_filled_when_computable(monkeypatch):
         assert real.dtype == fake.dtype == torch.uint8
         calls.append((real.shape, fake.shape)); return float((real.float() - fake.float()).pow(2).mean())
     monkeypatch.setattr(cm, 'fid_score', fake_fid)
-    class Mean:
-        def inpaint(self, x, m): return cm.mean_fill(x, m)
     x = load_cats('synthetic', 32, n_max=60, progress=False).test
-    df = evaluate_model(Mean(), x, ('box', 'thick'), n_eval=6, seed=0, progress=False)
+    df = evaluate_model(build_model('mean_fill', 32), x, ('box', 'thick'), n_eval=6, seed=0, progress=False)
     assert df.lpips.notna().all() and (df.lpips > 0).all()
     assert len(calls) == 2 and calls[0][0] == calls[0][1] == (6, 3, 32, 32)
     s = summarize_run(df, n_boot=50)
@@ -66,10 +64,8 @@ def test_lpips_and_fid_are_filled_when_computable(monkeypatch):
 
 def test_lpips_and_fid_are_empty_when_not_computable(monkeypatch):
     monkeypatch.setattr(cm, 'optional_metric_status', lambda: {'lpips': 'not available: x', 'fid': 'not available: y'})
-    class Mean:
-        def inpaint(self, x, m): return cm.mean_fill(x, m)
     x = load_cats('synthetic', 32, n_max=60, progress=False).test
-    df = evaluate_model(Mean(), x, ('box',), n_eval=4, seed=0, progress=False)
+    df = evaluate_model(build_model('mean_fill', 32), x, ('box',), n_eval=4, seed=0, progress=False)
     assert df.lpips.isna().all() and df.fid.isna().all()
     s = summarize_run(df, n_boot=50)
     assert 'lpips' not in s['overall'] and 'fid' not in s
