@@ -12,24 +12,14 @@ from torch import nn
 import torch.nn.functional as F
 from .core import ModelOutput, register_model
 from .masking import masked_input
-from .vae import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units, VAEConfig, VAE
+from .vae_global import ConvEncoder, ConvDecoder, gaussian_nll_terms, kl_std_normal, active_units, GlobalVAEConfig, GlobalVAE
+from .backbone import LOG2PI, gaussian_log_prob, reparameterize
 
 # %% auto #0
-__all__ = ['LOG2PI', 'gaussian_log_prob', 'reparameterize', 'GaussianHead', 'AuxiliaryPosterior', 'AuxVAEConfig', 'AuxVAE',
-           'latent_consistency', 'Discriminator', 'AdvAVAEConfig', 'AdvAVAE']
+__all__ = ['GaussianHead', 'AuxiliaryPosterior', 'AuxVAEConfig', 'AuxVAE', 'latent_consistency', 'Discriminator', 'AdvAVAEConfig',
+           'AdvAVAE']
 
 # %% ../nbs/12_avae.ipynb #866d46df
-LOG2PI = math.log(2 * math.pi)
-
-def gaussian_log_prob(v: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    "log N(v; mu, diag exp(logvar)), summed over the last dim: (..., d) -> (...)."
-    v, mu, logvar = v.float(), mu.float(), logvar.float()
-    return -0.5 * (LOG2PI + logvar + (v - mu) ** 2 * torch.exp(-logvar)).sum(-1)
-
-def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    "A sample mu + sigma * eps, eps ~ N(0, I) (from torch's global RNG, on mu's device)."
-    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-
 class GaussianHead(nn.Module):
     "MLP `in_dim -> (mu, logvar)`, each (..., out_dim), with `depth` hidden SiLU layers and an optional linear skip."
     def __init__(self, in_dim: int, out_dim: int, hidden: int = 256, depth: int = 2, skip: bool = False):
@@ -70,7 +60,7 @@ class AuxiliaryPosterior(nn.Module):
 
 # %% ../nbs/12_avae.ipynb #025da0e4
 @dataclass
-class AuxVAEConfig(VAEConfig):
+class AuxVAEConfig(GlobalVAEConfig):
     "The VAE's settings (size, z_dim, ch, beta, sigma, hole_weight) plus the auxiliary posterior's (smoke-sized defaults)."
     a_dim: int = 32             # auxiliary latent
     h_dim: int = 0              # context feature width; 0 = feed the flattened conv features themselves
@@ -94,7 +84,7 @@ class AuxVAE(nn.Module):
         "Context feature h(c), (B, h_dim), of c = (x(1-m), m)."
         return self.to_h(self.enc(masked_input(x, m)).flatten(1))   # (B, C*4*4) -> (B, h_dim)
 
-    decode = VAE.decode                                              # the same z -> image head as the VAE
+    decode = GlobalVAE.decode                                              # the same z -> image head as the VAE
 
     def forward(self, x, m) -> ModelOutput:
         q = self.post(self.features(x, m))
@@ -184,7 +174,7 @@ def _update(opt, loss, params, clip):
     opt.step()
 
 @dataclass
-class AdvAVAEConfig(VAEConfig):
+class AdvAVAEConfig(GlobalVAEConfig):
     "The VAE's settings (size, z_dim, ch = encoder/decoder width, beta, sigma, hole_weight) plus the GAN's (smoke-sized)."
     xi_dim: int = 128            # extra generator noise, as many dims as z (the paper's choice)
     g_ch: int = 16               # generator width (16 keeps the CPU smoke run short; 64 on a GPU)
@@ -201,7 +191,7 @@ class AdvAVAEConfig(VAEConfig):
             if getattr(self, k) not in ('dec', 'gen'): raise ValueError(f"AdvAVAEConfig.{k} must be 'dec' or 'gen', got {getattr(self, k)!r}")
 
 @register_model('avae_adv', AdvAVAEConfig)
-class AdvAVAE(VAE):
+class AdvAVAE(GlobalVAE):
     "Adversarial Variational Auto Encoder (Plumerault et al., 2020) over the masked image + mask."
     def __init__(self, cfg: AdvAVAEConfig = AdvAVAEConfig()):
         super().__init__(cfg)                                        # the VAE half: encode, decode, log_likelihood

@@ -146,7 +146,7 @@ def register_model(name: str, config_cls=None):
     return deco
 
 # %% ../nbs/00_core.ipynb #c9a90244
-MODEL_MODULES = {'vae': 'catvae.vae', 'vqvae': 'catvae.vqvae', 'avae': 'catvae.avae', 'avae_adv': 'catvae.avae',
+MODEL_MODULES = {'unet': 'catvae.backbone', 'vae': 'catvae.vae', 'vae_global': 'catvae.vae_global', 'vqvae': 'catvae.vqvae', 'avae': 'catvae.avae', 'avae_adv': 'catvae.avae',
                  'treevi': 'catvae.treevi', 'treevi_coupled': 'catvae.treevi',
                  'mean_fill': 'catvae.baselines', 'telea': 'catvae.baselines', 'navier_stokes': 'catvae.baselines',
                  'biharmonic': 'catvae.baselines'}

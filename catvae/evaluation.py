@@ -13,8 +13,8 @@ from .masking import eval_masks, composite, hole_fraction, PROTOCOLS
 from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, METRICS
 
 # %% auto #0
-__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'plot_grid', 'inpainting_rows',
-           'uncertainty_rows']
+__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'plot_grid',
+           'inpainting_rows', 'uncertainty_rows']
 
 # %% ../nbs/06_evaluation.ipynb #ddb485aa
 def evaluate_model(model, test_u8: torch.Tensor, protocols=PROTOCOLS, n_eval: int = 200, seed: int = 0,
@@ -76,7 +76,17 @@ def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64,
     model.eval(); out = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
         ll = model.log_likelihood(x, m, k).float()
-        out.append((-ll / (x[0].numel() * math.log(2)) + 8).cpu().numpy())
+        out.append((-ll / (x[0].numel() * math.log(2)) + math.log2(255)).cpu().numpy())
+    return np.concatenate(out)
+
+@torch.no_grad()
+def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 32, batch_size: int = 64, device='cpu') -> np.ndarray:
+    "Per-image bits per hole dimension of `model.hole_log_likelihood` (8-bit hole pixels given the context)."
+    if not hasattr(model, 'hole_log_likelihood'): raise ValueError(f"{type(model).__name__} defines no hole likelihood")
+    model.eval(); out = []
+    for x, m in image_batches(test_u8, masks, batch_size, device):
+        ll = model.hole_log_likelihood(x, m, k).float()                              # (b,) nats
+        out.append((-ll / ((3 * m.sum((1, 2, 3))).clamp_min(1) * math.log(2))).cpu().numpy())
     return np.concatenate(out)
 
 # %% ../nbs/06_evaluation.ipynb #dc62706b

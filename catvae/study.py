@@ -16,7 +16,7 @@ __all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_st
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 EXPERIMENT_PARAMS = {'model', 'model_kwargs', 'source', 'size', 'n_images', 'train_mask', 'eval_protocols', 'n_eval', 'epochs',
-                     'batch_size', 'lr', 'seed', 'device', 'cpu_bf16', 'n_samples', 'out_dir', 'progress'}
+                     'batch_size', 'lr', 'lr_schedule', 'seed', 'device', 'cpu_bf16', 'n_samples', 'out_dir', 'progress'}
 
 def load_config(config) -> dict:
     "A study config from a dict, a JSON path, or a name in `configs/` ('smoke', 'full')."
@@ -120,7 +120,10 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         for k, v in met['summary']['overall'].items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
         row.update({f'sample_{k}': v for k, v in (met.get('samples') or {}).items()})
         row.update({f'stat_{k}': v for k, v in (met.get('model_stats') or {}).items() if isinstance(v, (int, float))})
-        if (met.get('log_likelihood') or {}).get('bpd') is not None: row['stat_test_bpd'] = met['log_likelihood']['bpd']
+        ll = met.get('log_likelihood') or {}
+        if ll.get('bpd') is not None: row['stat_test_bpd'] = ll['bpd']
+        if ll.get('hole_bpd') is not None: row['stat_hole_bpd'] = ll['hole_bpd']
+        if (met.get('final_val') or {}).get('hole_psnr') is not None: row['val_hole_psnr'] = met['final_val']['hole_psnr']
         rows.append(row)
         if (d / 'per_image.csv').exists(): per.append(pd.read_csv(d / 'per_image.csv').assign(model=met['model']))
     summary = pd.DataFrame(rows)

@@ -211,10 +211,10 @@ def choose_tree(kind: str, W: torch.Tensor | None = None, generator=None) -> Tre
 
 # %% ../nbs/13_treevi.ipynb #a10790b3
 from .core import ModelOutput, register_model
-from .vae import VAE, VAEConfig, gaussian_nll_terms, kl_std_normal
+from .vae_global import GlobalVAE, GlobalVAEConfig, gaussian_nll_terms, kl_std_normal
 
 @dataclass
-class TreeVIConfig(VAEConfig):
+class TreeVIConfig(GlobalVAEConfig):
     "VAE settings plus the tree posterior (smoke-sized defaults)."
     tree: str = 'elbo'          # how the batch tree is chosen: 'elbo' | 'pixel' | 'random'
     gamma_hidden: int = 64      # width of the pair network
@@ -230,7 +230,7 @@ class TreeVICoupledConfig(TreeVIConfig):
     coupled: bool = True
 
 @register_model('treevi', TreeVIConfig)
-class TreeVI(VAE):
+class TreeVI(GlobalVAE):
     "VAE with a TreeVI posterior over the mini-batch; i.i.d. or coupled prior."
     def __init__(self, cfg: TreeVIConfig = TreeVIConfig()):
         super().__init__(cfg)

@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .masking import masked_input, composite
 from .metrics import hole_metrics, mean_fill
-from .vae import gaussian_nll_terms
+from .vae_global import gaussian_nll_terms
 
 # %% auto #0
 __all__ = ['nearest_code', 'straight_through', 'VectorQuantizerEMA', 'codebook_stats', 'ResBlock', 'VQEncoder', 'VQDecoder',

@@ -13,13 +13,13 @@ SCRIPT = textwrap.dedent('''
     from catvae.training import TrainConfig, train
     data = load_cats('synthetic', 32, n_max=240, seed=0, progress=False)
     torch.manual_seed(0)
-    model = build_model('vae', 32, z_dim=16, ch=8)
+    model = build_model('vae', 32, ch=8, max_ch=16, z_ch=2)
     forward = model.forward
     def slow_forward(x, m):               # every step takes >= 40 ms, so an epoch takes >= 0.5 s on any machine
         time.sleep(0.04); return forward(x, m)
     model.forward = slow_forward
-    h = train(model, data, TrainConfig(epochs=int(sys.argv[2]), batch_size=16, lr=2e-3, device='cpu', log_every=5), sys.argv[1], progress=False)
-    print('final', h[h.split == 'val'].nelbo.iloc[-1])
+    h = train(model, data, TrainConfig(epochs=int(sys.argv[2]), batch_size=16, lr=2e-3, device='cpu', log_every=5, schedule='cosine'), sys.argv[1], progress=False)
+    print('final', h[h.split == 'val'].nelbo_bpd.iloc[-1])
 ''')
 
 def _run(run_dir, epochs, env):
@@ -44,7 +44,7 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
 
 def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path):
     data = load_cats('synthetic', 32, n_max=200, progress=False)
-    model = build_model('vae', 32, z_dim=8, ch=8)
+    model = build_model('vae', 32, ch=8, max_ch=16, z_ch=2)
     train(model, data, TrainConfig(epochs=1, batch_size=16, device='cpu', log_every=2), tmp_path, progress=False)
     good = torch.load(tmp_path / 'ckpt' / 'last.pt', weights_only=False)
     forward = model.forward
@@ -68,7 +68,7 @@ def test_atomic_json_survives_failed_write(tmp_path):
 def test_cpu_bf16_autocast_is_used_and_stays_finite():
     "The opt-in CPU bf16 path really runs the convolutions in bf16, and training stays finite."
     data = load_cats('synthetic', 32, n_max=120, progress=False)
-    torch.manual_seed(0); model = build_model('vae', 32, z_dim=8, ch=8)
-    seen = set(); model.enc.register_forward_hook(lambda mod, inp, out: seen.add(out.dtype))
+    torch.manual_seed(0); model = build_model('vae', 32, ch=8, max_ch=16, z_ch=2)
+    seen = set(); model.net.down[0].register_forward_hook(lambda mod, inp, out: seen.add(out.dtype))
     h = train(model, data, TrainConfig(epochs=1, batch_size=16, device='cpu', cpu_bf16=True, log_every=2), progress=False)
     assert torch.bfloat16 in seen and all(map(math.isfinite, h.loss))   # NaN is not finite either

@@ -11,7 +11,7 @@ def study(photo_dir, tmp_path_factory):
     cfg = {'name': 'pytest', 'defaults': {'source': str(photo_dir), 'size': 64, 'n_images': 0, 'epochs': 2, 'batch_size': 32,
                                           'lr': 0.002, 'n_eval': 12, 'n_samples': 3, 'device': 'cpu',
                                           'eval_protocols': 'box,thick,legacy'},
-           'models': {'mean_fill': {}, 'vae': {'model_kwargs': {'z_dim': 32, 'ch': 16}},
+           'models': {'mean_fill': {}, 'vae': {'model_kwargs': {'ch': 8, 'max_ch': 32, 'z_ch': 4}},
                       'telea': {'model_kwargs': {'no_such_field': 1}}}}   # this one must fail
     logs = []
     status = run_study(cfg, out=out, log=logs.append)
