@@ -70,24 +70,23 @@ def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8
 
 # %% ../nbs/06_evaluation.ipynb #27e91368
 @torch.no_grad()
-def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64, batch_size: int = 64, device='cpu') -> np.ndarray:
-    "Per-image importance-weighted bits/dim of `model.log_likelihood`."
-    if not hasattr(model, 'log_likelihood'): raise ValueError(f"{type(model).__name__} defines no log-likelihood")
+def _bits(model, method: str, test_u8, masks, k, batch_size, device, dims, offset: float = 0.) -> np.ndarray:
+    "Per-image -`model.method`(x, m, k) / (`dims`(x, m) ln 2) + `offset`, over the test images in batches."
+    if not hasattr(model, method): raise ValueError(f"{type(model).__name__} defines no {method.replace('_', ' ')}")
     model.eval(); out = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
-        ll = model.log_likelihood(x, m, k).float()
-        out.append((-ll / (x[0].numel() * math.log(2)) + math.log2(255)).cpu().numpy())
+        ll = getattr(model, method)(x, m, k).float()                                   # (b,) nats
+        out.append((-ll / (dims(x, m) * math.log(2)) + offset).cpu().numpy())
     return np.concatenate(out)
 
-@torch.no_grad()
+def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64, batch_size: int = 64, device='cpu') -> np.ndarray:
+    "Per-image importance-weighted bits/dim of `model.log_likelihood` (a density of the whole image)."
+    return _bits(model, 'log_likelihood', test_u8, masks, k, batch_size, device, lambda x, m: x[0].numel(), math.log2(255))
+
 def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 32, batch_size: int = 64, device='cpu') -> np.ndarray:
     "Per-image bits per hole dimension of `model.hole_log_likelihood` (8-bit hole pixels given the context)."
-    if not hasattr(model, 'hole_log_likelihood'): raise ValueError(f"{type(model).__name__} defines no hole likelihood")
-    model.eval(); out = []
-    for x, m in image_batches(test_u8, masks, batch_size, device):
-        ll = model.hole_log_likelihood(x, m, k).float()                              # (b,) nats
-        out.append((-ll / ((3 * m.sum((1, 2, 3))).clamp_min(1) * math.log(2))).cpu().numpy())
-    return np.concatenate(out)
+    return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
+                 lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
 
 # %% ../nbs/06_evaluation.ipynb #dc62706b
 def _show(a, img):

@@ -1,0 +1,69 @@
+#!/usr/bin/env python
+"""Print the README's result tables (markdown) from saved study folders; nothing is trained or evaluated.
+
+    python tools/results_tables.py runs/smoke                       # one study: summary and per-protocol tables
+    python tools/results_tables.py runs/smoke runs/smoke-seed1 ...  # several seeds: the per-seed table as well
+"""
+import json, sys
+from pathlib import Path
+import numpy as np
+import pandas as pd
+from catvae.study import load_runs, paired_diff
+
+def _f(v, nd=2): return '-' if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
+
+def summary_table(root: Path) -> str:
+    s, _, _ = load_runs(root)
+    rows = ['| model | hole PSNR (dB) [95% CI] | composite PSNR | SSIM | MS-SSIM | hole bits/dim | image bits/dim | params | train (s) | train img/s |',
+            '|---|---|---|---|---|---|---|---|---|---|']
+    for r in s.itertuples():
+        met = json.loads((root / r.model / 'metrics.json').read_text())
+        ips = met.get('train_images_per_s')
+        rows.append(f"| {r.model} | {r.hole_psnr:.2f} [{r.hole_psnr_low:.2f}, {r.hole_psnr_high:.2f}] | {r.psnr:.2f} | {r.ssim:.3f} | "
+                    f"{r.ms_ssim:.3f} | {_f(getattr(r, 'stat_hole_bpd', None), 3)} | {_f(getattr(r, 'stat_test_bpd', None), 3)} | "
+                    f"{f'{r.n_params / 1e6:.2f} M' if r.n_params else '-'} | {f'{r.train_seconds:.0f}' if r.n_params else '-'} | "
+                    f"{f'{ips:.0f}' if ips else '-'} |")
+    return '\n'.join(rows)
+
+def protocol_table(root: Path) -> str:
+    s, per, _ = load_runs(root)
+    piv = per.pivot_table(index='model', columns='protocol', values='hole_psnr', aggfunc='mean').loc[list(s.model)]
+    frac = per.groupby('protocol').hole_frac.mean()
+    cols = [c for c in ('box', 'thin', 'medium', 'thick', 'center', 'legacy') if c in piv]
+    rows = ['| model | ' + ' | '.join(f'{c} ({100 * frac[c]:.0f}%)' for c in cols) + ' |', '|---|' + '---|' * len(cols)]
+    rows += [f"| {m} | " + ' | '.join(f'{piv.loc[m, c]:.2f}' for c in cols) + ' |' for m in piv.index]
+    return '\n'.join(rows)
+
+def sample_table(root: Path) -> str:
+    s, _, _ = load_runs(root)
+    if 'sample_best_of_k_psnr' not in s: return '(no model with samples)'
+    rows = ['| model | inpaint | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |', '|---|---|---|---|---|---|---|---|']
+    for r in s.dropna(subset=['sample_best_of_k_psnr']).itertuples():
+        rows.append(f"| {r.model} | {r.hole_psnr:.2f} | {r.sample_mean_of_k_psnr:.2f} | {r.sample_sample_psnr:.2f} | {r.sample_best_of_k_psnr:.2f} | "
+                    f"{r.sample_hole_std:.3f} | {r.sample_std_err_corr:.2f} | {_f(getattr(r, 'stat_kl_per_image', None), 1)} |")
+    return '\n'.join(rows)
+
+def seeds_table(roots, reference='biharmonic') -> str:
+    per_seed = {}
+    for root in roots:
+        seed = json.loads((root / 'study.json').read_text())['defaults']['seed']
+        s, per, _ = load_runs(root)
+        per_seed[seed] = (s.set_index('model'), per)
+    seeds = sorted(per_seed)
+    models = [m for m in per_seed[seeds[0]][0].index if all(m in per_seed[k][0].index for k in seeds)]
+    rows = ['| model | ' + ' | '.join(f'seed {k}' for k in seeds) + f' | mean | minus {reference} per seed [95% CI, bootstrap over (protocol, image) pairs] | hole bits/dim per seed |',
+            '|---|' + '---|' * (len(seeds) + 3)]
+    for m in models:
+        v = [per_seed[k][0].loc[m, 'hole_psnr'] for k in seeds]
+        d = [paired_diff(per_seed[k][1], m, reference) for k in seeds] if m != reference else []
+        bpd = [per_seed[k][0].loc[m].get('stat_hole_bpd', np.nan) for k in seeds]
+        rows.append(f"| {m} | " + ' | '.join(f'{x:.2f}' for x in v) + f" | {np.mean(v):.2f} | "
+                    + ('; '.join(f'{a:+.2f} [{lo:+.2f}, {hi:+.2f}]' for a, lo, hi in d) or '-') + ' | '
+                    + (', '.join(f'{b:.3f}' for b in bpd) if np.isfinite(bpd).all() else '-') + ' |')
+    return '\n'.join(rows)
+
+if __name__ == '__main__':
+    roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
+    for r in roots:
+        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n')
+    if len(roots) > 1: print(seeds_table(roots))
