@@ -25,6 +25,7 @@ class VAEConfig(UNetConfig):
     z_res: int = 8          # latent grid side (one of the U-Net's resolutions)
     beta: float = 1.0       # KL weight (1: the ELBO)
     free_bits: float = 0.1  # nats per latent dimension (batch mean) below which the KL is not penalised; 0: the plain ELBO
+    gsnn: float = 0.5       # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone
     z_skip: bool = True     # the linear path from z to the logistic mean
 
 class LatentHeads(nn.Module):
@@ -76,8 +77,8 @@ class VAE(UNet):
 def _flat(t): return t.flatten(1)             # (B, z_ch, r, r) -> (B, z_ch * r * r)
 
 @patch
-def elbo_terms(self: VAE, x, m):
-    "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics."
+def elbo_terms(self: VAE, x, m, prior_path: bool = False):
+    "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics (with `prior_path`, also the NLL at a prior draw)."
     fill, hs = self.context(x, m)
     h = self.latent_features(hs)
     mu_p, logvar_p = self.heads.p(h)
@@ -86,7 +87,9 @@ def elbo_terms(self: VAE, x, m):
     mu, log_s = self.predict(fill, hs, z)
     nll = hole_nll(x, mu, log_s, m)
     kl_dim = kl_normal(*(_flat(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
-    return nll, kl_dim.sum(1), mu, log_s, dict(mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, z=z, kl_dim=kl_dim)
+    st = dict(mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, z=z, kl_dim=kl_dim)
+    if prior_path: st['nll_prior'] = hole_nll(x, *self.predict(fill, hs, reparameterize(mu_p, logvar_p)), m)
+    return nll, kl_dim.sum(1), mu, log_s, st
 
 # %% ../nbs/10_vae.ipynb #f8d46904
 def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, D), nats
@@ -96,13 +99,18 @@ def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, 
     active = (kl_dim.mean(0) > free_bits).float()                       # (D,)
     return (kl_dim * active).sum(1) + ((1 - active) * free_bits).sum()
 
+# %% ../nbs/10_vae.ipynb #d9d936c3
 @patch
 def forward(self: VAE, x, m) -> ModelOutput:
-    nll, kl, mu, log_s, st = self.elbo_terms(x, m)
+    g = self.cfg.gsnn
+    nll, kl, mu, log_s, st = self.elbo_terms(x, m, prior_path=g > 0)
     kl_train = free_bits_kl(st['kl_dim'], self.cfg.free_bits) if self.cfg.free_bits > 0 else kl
     loss = per_dim_objective(nll, m, kl_train, self.cfg.beta)
     nd = hole_dims(m).sum().clamp_min(1)
     terms = {'hole_bpd': nll.sum() / nd / math.log(2), 'kl': kl.mean(), 'nelbo_bpd': (nll + kl).sum() / nd / math.log(2)}
+    if g > 0:
+        loss = (1 - g) * loss + g * per_dim_objective(st['nll_prior'], m)
+        terms['prior_bpd'] = st['nll_prior'].sum() / nd / math.log(2)
     return ModelOutput(loss, terms, mu, {'log_s': log_s, **st})
 
 # %% ../nbs/10_vae.ipynb #04703ed7
