@@ -146,10 +146,14 @@ def register_model(name: str, config_cls=None):
     return deco
 
 # %% ../nbs/00_core.ipynb #c9a90244
-MODEL_MODULES = {'unet': 'catvae.backbone', 'vae': 'catvae.vae', 'vae_global': 'catvae.vae_global', 'vqvae': 'catvae.vqvae', 'avae': 'catvae.avae', 'avae_adv': 'catvae.avae',
-                 'treevi': 'catvae.treevi', 'treevi_coupled': 'catvae.treevi',
-                 'mean_fill': 'catvae.baselines', 'telea': 'catvae.baselines', 'navier_stokes': 'catvae.baselines',
-                 'biharmonic': 'catvae.baselines'}
+def _discover_models() -> dict:
+    "`{model name: module}` for every `@register_model('name', ...)` line in the package's source, found without importing it."
+    import importlib.util, re
+    pkg = Path(importlib.util.find_spec('catvae').submodule_search_locations[0])
+    return {name: f'catvae.{f.stem}' for f in sorted(pkg.glob('*.py'))
+            for name in re.findall(r"^@register_model\(\s*['\"]([^'\"]+)['\"]", f.read_text(), flags=re.M)}
+
+MODEL_MODULES = _discover_models()   # adding a model touches its own notebook (and a config) only
 
 def build_model(name: str, size: int = 64, **kwargs):
     "Build the registered model `name` for `size`-px images; `kwargs` override its config fields."

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .core import cache_dir, shared_data_dir, atomic_torch_save, atomic_write_json
 
 # %% auto #0
-__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'DataSourceError', 'kaggle_dir', 'resolve_source', 'SkipImage', 'load_image',
+__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'DataSourceError', 'kaggle_dir', 'resolve_source', 'SkipImage', 'to_rgb', 'load_image',
            'synthetic_cats', 'list_images', 'decode_folder', 'split_names', 'CatData', 'to_float', 'load_cats']
 
 # %% ../nbs/01_data.ipynb #3abdb55a
@@ -82,14 +82,22 @@ def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[P
 class SkipImage(Exception):
     "An image file that is unreadable or too small."
 
+def to_rgb(im: Image.Image) -> Image.Image:
+    "Any Pillow image as 8-bit RGB: 16-bit and float grey rescaled (Pillow's own conversion clips them to white), alpha over white."
+    if im.mode.startswith('I') or im.mode == 'F':
+        a = np.asarray(im, dtype=np.float64); hi = float(a.max()) if a.size else 0.
+        top = 65535. if (im.mode.startswith('I;16') or hi > 255) else (1. if (im.mode == 'F' and hi <= 1) else 255.)
+        return Image.fromarray(np.clip(np.round(a / top * 255), 0, 255).astype(np.uint8)).convert('RGB')
+    if im.mode in ('RGBA', 'LA') or (im.mode == 'P' and 'transparency' in im.info):
+        rgba = im.convert('RGBA'); out = Image.new('RGB', rgba.size, (255, 255, 255)); out.paste(rgba, mask=rgba.split()[-1])
+        return out
+    return im.convert('RGB')
+
 def load_image(path, size: int = 64, min_side: int = 16) -> np.ndarray:
     "Decode `path` to a (3, size, size) uint8 array (centre crop + antialiased resize); raise `SkipImage`."
     try:
         with Image.open(path) as im:
-            im.load()
-            if im.mode in ('RGBA', 'LA') or (im.mode == 'P' and 'transparency' in im.info):
-                rgba = im.convert('RGBA'); im = Image.new('RGB', rgba.size, (255, 255, 255)); im.paste(rgba, mask=rgba.split()[-1])
-            else: im = im.convert('RGB')
+            im.load(); im = to_rgb(im)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
         raise SkipImage(f"unreadable: {type(e).__name__}") from None
     w, h = im.size
@@ -132,7 +140,7 @@ def list_images(folders) -> list[tuple[str, Path]]:
     return out
 
 def _cache_key(files, size, min_side, extra) -> str:
-    h = hashlib.sha1(f"{size}|{min_side}|{extra}".encode())
+    h = hashlib.sha1(f"{size}|{min_side}|{extra}|rgb2".encode())   # rgb2: 16-bit images rescaled, not clipped
     for name, p in files:
         st = p.stat(); h.update(f"{name}|{st.st_size}|{int(st.st_mtime)}\n".encode())
     return h.hexdigest()[:16]

@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 from .masking import check_mask, composite, hole_fraction
 
 # %% auto #0
-__all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'image_metrics', 'optional_metric_status',
-           'lpips_scorer', 'fid_score', 'image_batches', 'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize',
-           'area_bucket']
+__all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'raw_metrics', 'image_metrics',
+           'optional_metric_status', 'lpips_scorer', 'fid_score', 'image_batches', 'evaluate_inpainter', 'mean_fill',
+           'bootstrap_ci', 'summarize', 'area_bucket']
 
 # %% ../nbs/03_metrics.ipynb #45ede70f
 def hole_metrics(x_hat: torch.Tensor, x: torch.Tensor, m: torch.Tensor, eps: float = 1e-10) -> dict:
@@ -43,6 +43,12 @@ def msssim_params(size: int) -> tuple[int, tuple]:
     while scales > 1 and size <= 2 * 2 ** (scales - 1): scales -= 1
     b = MSSSIM_BETAS[:scales]
     return msssim_kernel(size, scales), tuple(v / sum(b) for v in b)
+
+def raw_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict:
+    "The seed project's protocol: PSNR and SSIM of the raw output (nothing pasted back) against the whole image; each (B,)."
+    x_hat, x = x_hat.float().clamp(0, 1), x.float()
+    return {'raw_psnr': tmf.peak_signal_noise_ratio(x_hat, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
+            'raw_ssim': tmf.structural_similarity_index_measure(x_hat, x, data_range=1.0, reduction='none')}
 
 def image_metrics(x_inp: torch.Tensor, x: torch.Tensor) -> dict:
     "Per-image PSNR, SSIM and MS-SSIM of the composite `x_inp` against `x`; each (B,)."
@@ -108,7 +114,7 @@ def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, ba
     for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
         x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
         x_inp = composite(x, x_hat, m)
-        met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x)}
+        met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x), **raw_metrics(x_hat, x)}
         if lp is not None:
             with torch.no_grad(): met['lpips'] = lp(x_inp, x)
         if status['fid'] is None: fakes.append((x_inp * 255).round().to(torch.uint8).cpu())   # 8-bit, as the truth
@@ -131,23 +137,31 @@ def mean_fill(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     return mu.expand_as(x)
 
 # %% ../nbs/03_metrics.ipynb #173dcc55
-def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0) -> tuple[float, float, float]:
-    "`(mean, low, high)` of a percentile-bootstrap interval for the mean of `values` (NaNs dropped)."
-    v = np.asarray(values, dtype=float); v = v[np.isfinite(v)]
+def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0,
+                 groups=None,   # one label per value (e.g. the image id): resample whole groups; None: every value is its own group
+                 ) -> tuple[float, float, float]:
+    "`(mean, low, high)` of a percentile (cluster-)bootstrap interval for the mean of `values` (NaNs dropped)."
+    v = np.asarray(values, dtype=float); keep = np.isfinite(v)
+    g = np.arange(len(v)) if groups is None else np.asarray(groups)
+    if len(g) != len(v): raise ValueError(f"{len(g)} group labels for {len(v)} values")
+    v, g = v[keep], g[keep]
     if len(v) == 0: return (float('nan'),) * 3
+    _, gi = np.unique(g, return_inverse=True)
+    S = np.bincount(gi, weights=v); n = np.bincount(gi).astype(float)   # (G,) per-group sum and count
     rng = np.random.default_rng(seed)
-    means = v[rng.integers(0, len(v), (n_boot, len(v)))].mean(1)
+    draw = rng.integers(0, len(S), (n_boot, len(S)))                      # (R, G) groups drawn with replacement
+    means = S[draw].sum(1) / n[draw].sum(1)
     a = (1 - level) / 2
     return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
-METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips')  # lpips: only where computable
+METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim')  # lpips: only where computable
 
 def summarize(df: pd.DataFrame, metrics=METRICS, n_boot: int = 2000, seed: int = 0) -> dict:
-    "`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`."
-    out = {}
+    "`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`; intervals resample images (column `image`) when it has one."
+    out, groups = {}, (df['image'].values if 'image' in df else None)
     for k in metrics:
         if k in df and df[k].notna().any():
-            mu, lo, hi = bootstrap_ci(df[k], n_boot, seed=seed); out[k] = {'mean': mu, 'low': lo, 'high': hi}
+            mu, lo, hi = bootstrap_ci(df[k], n_boot, seed=seed, groups=groups); out[k] = {'mean': mu, 'low': lo, 'high': hi}
     return out
 
 # %% ../nbs/03_metrics.ipynb #0e898225

@@ -4,120 +4,341 @@
 
 # %% ../nbs/20_study.ipynb #5aa9b3af
 from __future__ import annotations
-import argparse, json, sys, time, traceback
+import argparse, ast, functools, json, sys, threading, time, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL
 
 # %% auto #0
-__all__ = ['EXPERIMENT_PARAMS', 'load_config', 'run_params', 'template', 'run_study', 'load_runs', 'paired_diff', 'seed_summary',
+__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set', 'load_config',
+           'run_params', 'StudyError', 'run_study', 'load_runs', 'paired_diff', 'seed_differences', 'holm',
+           'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary',
            'render_report', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
-EXPERIMENT_PARAMS = {'model', 'model_kwargs', 'source', 'size', 'n_images', 'train_mask', 'eval_protocols', 'n_eval', 'epochs',
-                     'batch_size', 'lr', 'lr_schedule', 'seed', 'device', 'cpu_bf16', 'n_samples', 'out_dir', 'progress'}
+RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
+SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
+
+def template(name: str) -> Path:
+    "Path of the notebook `name` in `nbs/experiments/` ('experiment' or 'report')."
+    return project_root() / 'nbs' / 'experiments' / f'{name}.ipynb'
+
+@functools.lru_cache(None)
+def experiment_params() -> dict:
+    "`{name: default}` of the experiment notebook's `parameters` cell: the one list of what a run can be given."
+    nb = json.loads(template('experiment').read_text())
+    cell = next(c for c in nb['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
+    body = ast.parse(''.join(cell['source'])).body
+    return {a.targets[0].id: ast.literal_eval(a.value) for a in body if isinstance(a, ast.Assign)}
+
+def parse_set(items) -> dict:
+    "`['epochs=1', 'lr=3e-3']` -> `{'epochs': 1, 'lr': 0.003}`, typed like each parameter's default; unknown keys are an error."
+    known = {k: v for k, v in experiment_params().items() if k not in RUNNER_PARAMS + SET_ELSEWHERE}
+    out = {}
+    for it in items or []:
+        k, sep, v = it.partition('=')
+        k = k.strip()
+        if k in SET_ELSEWHERE: raise ValueError(f"--set {it!r}: {k} is not set for every run at once; "
+                                                + ("use --seed S or --seeds S" if 'seed' in k and k == 'seed' else "set it per run in the config"))
+        if not sep or k not in known:
+            raise ValueError(f"--set {it!r}: expected key=value with key one of {', '.join(known)}")
+        d = known[k]
+        try:
+            if isinstance(d, bool): out[k] = {'true': True, 'false': False, '1': True, '0': False}[v.strip().lower()]
+            elif isinstance(d, int): out[k] = int(v)
+            elif isinstance(d, float): out[k] = float(v)
+            else: out[k] = v
+        except (KeyError, ValueError): raise ValueError(f"--set {it!r}: {k} takes a {type(d).__name__} (default {d!r})") from None
+    return out
+
+def _check_keys(d: dict, where: str) -> None:
+    allowed = set(experiment_params()) - set(RUNNER_PARAMS)
+    extra = set(d) - allowed
+    if extra: raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: {sorted(allowed)}")
 
 def load_config(config) -> dict:
-    "A study config from a dict, a JSON path, or a name in `configs/` ('smoke', 'full')."
+    "A study config from a dict, a JSON path, or a name in `configs/` ('smoke', 'cpu-long', 'full')."
     if isinstance(config, dict): cfg = config
     else:
         p = Path(config)
-        if not p.exists(): p = project_root() / 'configs' / f'{config}.json'
-        if not p.exists(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file and configs/{config}.json)")
-        cfg = json.loads(p.read_text())
+        if not p.is_file(): p = project_root() / 'configs' / f'{config}.json'
+        if not p.is_file(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file and configs/{config}.json)")
+        try: cfg = json.loads(p.read_text())
+        except json.JSONDecodeError as e: raise ValueError(f"{p} is not valid JSON: {e}") from None
     if not isinstance(cfg.get('models'), dict) or not cfg['models']: raise ValueError("a study config needs a non-empty 'models' object")
-    bad = [m for m in cfg['models'] if m not in MODEL_MODULES]
+    bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
     if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
-    for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]:
-        extra = set(d) - EXPERIMENT_PARAMS
-        if extra: raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: {sorted(EXPERIMENT_PARAMS)}")
+    for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
     return {'name': cfg.get('name', 'study'), 'defaults': dict(cfg.get('defaults', {})), 'models': cfg['models']}
 
-def run_params(cfg: dict, model: str, out: Path, device: str | None = None) -> dict:
-    "The papermill parameters of one model's run."
-    p = {**cfg['defaults'], **cfg['models'][model], 'model': model, 'out_dir': str(out / model), 'progress': False}
+def run_params(cfg: dict, run: str, out: Path, device: str | None = None) -> dict:
+    "The papermill parameters of the run `run` (a key of the config's `models`; its `model` field, if any, names the model)."
+    p = {**cfg['defaults'], **cfg['models'][run], 'out_dir': str(out / run), 'progress': False}
+    p['model'] = cfg['models'][run].get('model', run)
     if device: p['device'] = device
     p['model_kwargs'] = json.dumps(p.get('model_kwargs', {}))
     return p
 
-# %% ../nbs/20_study.ipynb #f0d801f2
-def template(name: str) -> Path:
-    return project_root() / 'nbs' / 'experiments' / f'{name}.ipynb'
+# %% ../nbs/20_study.ipynb #d584c6a0
+class StudyError(ValueError):
+    "A problem with a study's settings, folders or data, found before any model runs (one line per problem)."
 
-def _finished(run: Path, params: dict) -> bool:
-    try:
-        old = json.loads((run / 'params.json').read_text()); json.loads((run / 'metrics.json').read_text())
-    except Exception: return False
+def _run_problems(name: str, p: dict) -> list[str]:
+    "Problems with the resolved parameters `p` of the run `name` (empty if none)."
+    import dataclasses, importlib
+    from catvae.core import MODEL_REGISTRY, get_device
+    from catvae.masking import PROTOCOLS
+    from catvae.training import SCHEDULES
+    d = {**experiment_params(), **p}; out = []
+    isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('seed', 0), ('train_seed_offset', 0)):
+        if not isint(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
+    if not isint(d['size']) or d['size'] < 16 or d['size'] % 16: out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
+    if isinstance(d['lr'], bool) or not isinstance(d['lr'], (int, float)) or not d['lr'] > 0: out.append(f"{name}: lr must be a positive number, got {d['lr']!r}")
+    if d['lr_schedule'] not in SCHEDULES: out.append(f"{name}: lr_schedule must be one of {list(SCHEDULES)}, got {d['lr_schedule']!r}")
+    if d['train_mask'] not in (*PROTOCOLS, 'mixed'): out.append(f"{name}: train_mask must be one of {list(PROTOCOLS) + ['mixed']}, got {d['train_mask']!r}")
+    prots = [x.strip() for x in d['eval_protocols'].split(',')] if isinstance(d['eval_protocols'], str) else list(d['eval_protocols'])
+    bad = [x for x in prots if x not in PROTOCOLS]
+    if bad or not prots: out.append(f"{name}: eval_protocols {bad or '(none)'} unknown; choose from {list(PROTOCOLS)}")
+    if not isinstance(d['cpu_bf16'], bool): out.append(f"{name}: cpu_bf16 must be true or false, got {d['cpu_bf16']!r}")
+    try: get_device(d['device'])
+    except Exception as e: out.append(f"{name}: device {d['device']!r}: {str(e).splitlines()[0]}")
+    kw = d['model_kwargs']
+    try: kw = json.loads(kw) if isinstance(kw, str) else kw
+    except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
+    if not isinstance(kw, dict): out.append(f"{name}: model_kwargs must be a JSON object, got {kw!r}"); kw = {}
+    if d['model'] in MODEL_MODULES:
+        importlib.import_module(MODEL_MODULES[d['model']])
+        cls, cfg_cls = MODEL_REGISTRY[d['model']]
+        fields = {f.name for f in dataclasses.fields(cfg_cls)} if cfg_cls else set()
+        extra = set(kw) - fields
+        if extra: out.append(f"{name}: unknown model_kwargs {sorted(extra)} for {d['model']!r}; its config has {sorted(fields - {'size'})}")
+        elif cfg_cls:
+            try: cfg_cls(**({'size': d['size']} if 'size' in fields and isint(d['size']) else {}), **kw)
+            except Exception as e: out.append(f"{name}: model_kwargs rejected by {cfg_cls.__name__}: {str(e).splitlines()[0]}")
+    return out
+
+def _run_state(run: Path, params: dict) -> tuple[str, str]:
+    "`('new' | 'partial' | 'finished' | 'differs', detail)` of a run folder against the parameters asked for."
+    try: old = json.loads((run / 'params.json').read_text())
+    except FileNotFoundError: return 'new', ''
+    except Exception: return 'partial', 'unreadable params.json'
+    if not (run / 'metrics.json').exists(): return 'partial', ''
     # the notebook records what it resolved (device, parsed kwargs); compare the fields the user sets
     want = {**params, 'model_kwargs': json.loads(params['model_kwargs'])}
     if isinstance(want.get('eval_protocols'), str): want['eval_protocols'] = [p.strip() for p in want['eval_protocols'].split(',') if p.strip()]
-    keys = set(want) - {'out_dir', 'progress', 'device'}   # device: 'auto' is recorded as what it resolved to
-    return old.get('eval_protocol') == EVAL_PROTOCOL and all(old.get(k) == want[k] for k in keys if k in old)
+    keys = sorted(set(want) - {*RUNNER_PARAMS, 'device'})   # device: 'auto' is recorded as what it resolved to
+    diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
+    if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
+    return ('differs', '; '.join(diff)) if diff else ('finished', '')
+
+def _finished(run: Path, params: dict) -> bool: return _run_state(run, params)[0] == 'finished'
+
+def _resolve_path(v: str) -> str:
+    "A folder given relative to where the command runs, made absolute (the notebooks run elsewhere); names like 'shared' pass."
+    if not isinstance(v, str) or v in ('auto', 'shared', 'synthetic') or v.startswith('kaggle'): return v
+    return str(Path(v).expanduser().resolve())
+
+MIN_IMAGES = 30   # below this a split leaves a test set of one or two images, and its "intervals" mean nothing
 
 def _check_sources(cfg: dict, names) -> None:
-    "Fail fast, before any model runs: every source the models read must hold images (Kaggle: reachable or cached)."
-    from catvae.data import resolve_source, list_images, DataSourceError
+    "Fail fast, before any model runs: every source the models read must hold decodable images (Kaggle: reachable or cached)."
+    from catvae.data import resolve_source, list_images, load_image, SkipImage, DataSourceError
     for src, size in dict.fromkeys((p.get('source', 'auto'), int(p.get('size', 64)))
                                    for p in ({**cfg['defaults'], **cfg['models'][m]} for m in names)):
         kind, folders, test_folders = resolve_source(src, size)
         for f in folders + test_folders:
-            if not list_images([f]): raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass another --source")
+            files = list_images([f])
+            if not files: raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass another --source")
+            for _, p in files:   # stop at the first file that decodes
+                try: load_image(p, size, 8); break
+                except SkipImage: pass
+            else: raise DataSourceError(f"none of the {len(files)} image files under {str(f)!r} can be decoded (source {src!r})")
+        n = sum(len(list_images([f])) for f in folders)
+        if kind != 'synthetic' and n < MIN_IMAGES:
+            raise DataSourceError(f"only {n} image files under {[str(f) for f in folders]} (source {src!r}): a study needs at least "
+                                  f"{MIN_IMAGES} to train, validate and test on")
 
-def run_study(config='smoke', out=None, models=None, redo: bool = False, device: str | None = None,
-              report: bool = True, log=print, seed: int | None = None, source: str | None = None) -> dict:
-    "Run the experiment notebook for each model of `config`, then the report; returns `{model: status}`."
-    import papermill as pm
-    cfg = load_config(config)
-    if source: cfg = {**cfg, 'defaults': {**cfg['defaults'], 'source': source}}
-    if seed is not None:   # another training seed (and split and eval masks) of the same study, in its own folder
-        cfg = {**cfg, 'name': f"{cfg['name']}-seed{int(seed)}", 'defaults': {**cfg['defaults'], 'seed': int(seed)}}
-    out = Path(out) if out else runs_dir() / cfg['name']
-    names = list(cfg['models']) if not models else [m for m in (models.split(',') if isinstance(models, str) else models)]
-    bad = [m for m in names if m not in cfg['models']]
-    if bad: raise ValueError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
-    _check_sources(cfg, names)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / 'study.json', {**cfg, 'started': timestamp(), 'models_run': names})
-    status = {}
-    for i, m in enumerate(names):
-        params = run_params(cfg, m, out, device); run = out / m
-        if not redo and _finished(run, params):
-            log(f"[{i + 1}/{len(names)}] {m}: finished earlier, skipped (redo=True to run again)"); status[m] = 'skipped'; continue
-        if redo and run.exists():
-            for f in ['metrics.json', 'status.json', 'ckpt/last.pt']: (run / f).unlink(missing_ok=True)
-        run.mkdir(parents=True, exist_ok=True)
-        log(f"[{i + 1}/{len(names)}] {m}: running ..."); t0 = time.time()
+class _Lock:
+    "An exclusive lock file in a study folder: a second study on the same folder stops with the holder's name."
+    def __init__(self, root: Path): self.path = Path(root) / '.catvae.lock'
+    def __enter__(self):
+        import os, socket
+        me = {'pid': os.getpid(), 'host': socket.gethostname(), 'started': timestamp(), 'cmd': ' '.join(sys.argv)[:300]}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                with os.fdopen(fd, 'w') as f: json.dump(me, f)
+                return self
+            except FileExistsError:
+                try: h = json.loads(self.path.read_text())
+                except Exception: h = {}
+                alive = True
+                if h.get('host') == me['host'] and isinstance(h.get('pid'), int):
+                    try: os.kill(h['pid'], 0)
+                    except ProcessLookupError: alive = False
+                    except PermissionError: pass
+                if alive: raise StudyError(f"{self.path.parent} is in use by another study (pid {h.get('pid', '?')} on {h.get('host', '?')} "
+                                           f"since {h.get('started', '?')}: {h.get('cmd', '')}); wait for it, or delete {self.path} if that process is gone")
+                self.path.unlink(missing_ok=True)   # its holder died: take it over
+        raise StudyError(f"could not lock {self.path.parent}")
+    def __exit__(self, *exc): self.path.unlink(missing_ok=True)
+
+# %% ../nbs/20_study.ipynb #f0d801f2
+def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since: float, every: float = 5.) -> None:
+    "Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's end)."
+    seen, done = 0, False
+    while not done:
+        done = stop.wait(every)                             # one last look after the run ends
+        f = run / 'curves.csv'
         try:
-            pm.execute_notebook(str(template('experiment')), str(run / 'experiment.ipynb'), parameters=params,
-                                kernel_name='python3', progress_bar=False, cwd=str(project_root()))
-            status[m] = 'ok'
-            atomic_write_json(run / 'status.json', {'model': m, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
-        except Exception as e:
-            ename = getattr(e, 'ename', type(e).__name__); evalue = getattr(e, 'evalue', str(e))
-            status[m] = 'failed'
-            atomic_write_json(run / 'status.json', {'model': m, 'status': 'failed', 'error': f"{ename}: {evalue}"[:2000],
-                                                   'seconds': time.time() - t0, 'notebook': str(run / 'experiment.ipynb'), 'finished': timestamp()})
-        log(f"[{i + 1}/{len(names)}] {m}: {status[m]} in {time.time() - t0:.0f}s")
-    if report: log(f"report: {render_report(out)}")
+            if f.stat().st_mtime < since: continue          # a file from an earlier run of this folder
+            val = pd.read_csv(f).query("split == 'val'")
+        except Exception: continue                          # not written yet, or being replaced
+        for r in val.iloc[seen:].itertuples():
+            psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
+            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, {time.time() - since:.0f}s")
+        seen = max(seen, len(val))
+
+def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) -> str:
+    "Run (or skip) one model of a study; returns 'ok', 'skipped' or 'failed'."
+    import papermill as pm
+    params = run_params(cfg, m, out, device); run = out / m
+    state, _ = _run_state(run, params)
+    if not redo and state == 'finished':
+        log(f"{tag} {m}: finished earlier, skipped (redo=True to run again)"); return 'skipped'
+    if state == 'differs' and not redo: raise StudyError(f"{run}: finished with other settings; not overwritten")   # checked before, kept as a guard
+    if redo and run.exists():
+        for f in ['metrics.json', 'status.json', 'ckpt/last.pt', 'curves.csv']: (run / f).unlink(missing_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
+    log(f"{tag} {m}: running ..."); t0 = time.time()
+    stop = threading.Event()
+    watcher = threading.Thread(target=_follow, args=(run, m, params.get('epochs', '?'), log, stop, t0), daemon=True)
+    watcher.start()
+    try:
+        pm.execute_notebook(str(template('experiment')), str(run / 'experiment.ipynb'), parameters=params,
+                            kernel_name='python3', progress_bar=False, cwd=str(project_root()))
+        status = 'ok'
+        atomic_write_json(run / 'status.json', {'model': m, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
+        data = json.loads((run / 'metrics.json').read_text()).get('data', {})
+        if data.get('skipped'): log(f"{tag} {m}: note: {data['skipped']} image file(s) could not be decoded and were left out (listed in {run / 'split.json'})")
+    except Exception as e:
+        ename = getattr(e, 'ename', type(e).__name__); evalue = getattr(e, 'evalue', str(e))
+        status = 'failed'
+        atomic_write_json(run / 'status.json', {'model': m, 'status': 'failed', 'error': f"{ename}: {evalue}"[:2000],
+                                               'seconds': time.time() - t0, 'notebook': str(run / 'experiment.ipynb'), 'finished': timestamp()})
+        log(f"{tag} {m}: {ename}: {str(evalue).splitlines()[0][:300] if evalue else ''} (notebook: {run / 'experiment.ipynb'})")
+    finally:
+        stop.set(); watcher.join()
+    log(f"{tag} {m}: {status} in {time.time() - t0:.0f}s")
     return status
 
+def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full', a JSON file or a config dict
+              out=None,                # study folder; default runs/<config name>
+              models=None,             # a subset of the config's runs (list or comma-separated)
+              redo: bool = False,      # run finished models again
+              device: str | None = None,   # override the device of every run
+              report: bool = True,     # render the report at the end
+              log=print,               # where progress lines go
+              seed: int | None = None, # training seed (and split and masks) of a single-seed study; folder <name>-seed<S>
+              source: str | None = None,   # override the data source of every run
+              seeds: int = 1,          # run the study under this many seeds: the config's seed, then +1, +2 ... in sibling folders
+              overrides: dict | None = None,   # experiment parameters set for every run (e.g. from `--set epochs=1`)
+              ) -> dict:
+    "Run the experiment notebook for each run of `config` (for each seed), then the report; returns `{run: status}` (`{folder: {...}}` for several seeds)."
+    cfg = load_config(config)
+    over = {**(overrides or {}), **({'source': source} if source else {})}
+    if over:
+        _check_keys(over, 'overrides')   # unknown keys fail here, before anything runs
+        cfg = {**cfg, 'defaults': {**cfg['defaults'], **over}, 'models': {m: {k: v for k, v in o.items() if k not in over}
+                                                                           for m, o in cfg['models'].items()}}
+    fix = lambda d: {**d, 'source': _resolve_path(d['source'])} if 'source' in d else d   # relative to where the command runs
+    cfg = {**cfg, 'defaults': fix(cfg['defaults']), 'models': {m: fix(o) for m, o in cfg['models'].items()}}
+    names = list(cfg['models']) if not models else [m for m in (models.split(',') if isinstance(models, str) else models)]
+    bad = [m for m in names if m not in cfg['models']]
+    if bad: raise StudyError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
+    if int(seeds) < 1: raise StudyError(f"seeds must be at least 1, got {seeds}")
+    base = int(cfg['defaults'].get('seed', experiment_params()['seed']) if seed is None else seed)
+    folders = {}
+    for k in range(int(seeds)):   # the first seed keeps the config's folder name unless a seed was asked for
+        s = base + k
+        name = cfg['name'] if (seed is None and k == 0) else f"{cfg['name']}-seed{s}"
+        root = (Path(out).resolve().parent / (Path(out).name + ('' if k == 0 else f'-seed{s}'))) if out else runs_dir() / name
+        folders[root] = {**cfg, 'name': name, 'defaults': {**cfg['defaults'], 'seed': s}}
+    # every problem found now, one line each, before the first model starts
+    problems = []
+    for m in names:
+        p = {**cfg['defaults'], **cfg['models'][m], 'model': cfg['models'][m].get('model', m), **({'device': device} if device else {})}
+        problems += _run_problems(m, p)
+    for root, c in folders.items():
+        for m in names if not redo else []:
+            state, why = _run_state(root / m, run_params(c, m, root, device))
+            if state == 'differs': problems.append(f"{root / m} finished with other settings ({why}); not overwritten: "
+                                                   f"pass --redo to replace it or --out for another folder")
+    if problems: raise StudyError('\n'.join(problems))
+    _check_sources(cfg, names)
+    from contextlib import ExitStack
+    with ExitStack() as locks:
+        for root in folders: root.mkdir(parents=True, exist_ok=True); locks.enter_context(_Lock(root))
+        return _run_folders(folders, names, device, redo, log, report, base)
+
+def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bool, base: int) -> dict:
+    status = {}
+    for j, (root, c) in enumerate(folders.items()):
+        root.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(root / 'study.json', {**c, 'started': timestamp(), 'models_run': names,
+                                                'seed_folders': [str(r) for r in folders]})   # the report reads all seeds from here
+        st = status[str(root)] = {}
+        for i, m in enumerate(names):
+            tag = f"[{f'seed {base + j}, ' if len(folders) > 1 else ''}{i + 1}/{len(names)}]"
+            st[m] = _run_one(c, m, root, device, redo, log, tag)
+    first = next(iter(folders))
+    if report: log(f"report: {render_report(first)}")
+    return status[str(first)] if len(folders) == 1 else status
+
 # %% ../nbs/20_study.ipynb #15aeae94
+def _kind(met: dict, n_params) -> str:
+    "What a run is, from what it saved: 'classical' (nothing to train), 'sampler' (draws completions) or 'deterministic'."
+    if not n_params: return 'classical'
+    return 'sampler' if met.get('samples') else 'deterministic'
+
 def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "`(summary, per_image, failures)` of the runs under `root`."
+    "`(summary, per_image, failures)` of the runs under `root`, each named by its folder; intervals resample images."
+    from catvae.metrics import summarize
     root = Path(root); rows, per, failed = [], [], {}
     for d in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
-        st = json.loads((d / 'status.json').read_text()) if (d / 'status.json').exists() else {}
+        try: st = json.loads((d / 'status.json').read_text()) if (d / 'status.json').exists() else {}
+        except Exception: st = {}
         if not (d / 'metrics.json').exists():
             if st.get('status') == 'failed': failed[d.name] = st.get('error', 'unknown error')
+            elif st.get('status') == 'ok': failed[d.name] = f"marked finished but {d / 'metrics.json'} is missing; run it again with --redo"
             continue
-        par = json.loads((d / 'params.json').read_text()) if (d / 'params.json').exists() else {}
+        try:
+            par = json.loads((d / 'params.json').read_text()) if (d / 'params.json').exists() else {}
+            met = json.loads((d / 'metrics.json').read_text())
+        except Exception as e:
+            failed[d.name] = f"damaged file in {d} ({type(e).__name__}: {e}); run it again with --redo"; continue
         if par.get('eval_protocol') != EVAL_PROTOCOL:   # another split or other masks: never mixed into a comparison
             failed[d.name] = (f"stale run: evaluated under protocol {par.get('eval_protocol', 1)}, this code uses "
                               f"{EVAL_PROTOCOL} (other split or masks); run it again with --redo"); continue
-        met = json.loads((d / 'metrics.json').read_text())
-        row = {'model': met['model'], 'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds')}
-        for k, v in met['summary']['overall'].items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
+        pi = None
+        if (d / 'per_image.csv').exists():
+            try: pi = pd.read_csv(d / 'per_image.csv').assign(model=d.name)
+            except Exception as e: failed[d.name] = f"damaged {d / 'per_image.csv'} ({type(e).__name__}); run it again with --redo"; continue
+            prots = par.get('eval_protocols'); n_test = (met.get('data') or {}).get('test')
+            want = len(prots) * min(par['n_eval'], n_test) if prots and n_test and par.get('n_eval') else None
+            miss = {'protocol', 'image', 'hole_psnr'} - set(pi.columns)
+            if miss or (want is not None and (len(pi) != want or pi.hole_psnr.isna().any())):
+                failed[d.name] = (f"damaged {d / 'per_image.csv'}: " + (f"columns {sorted(miss)} missing" if miss else
+                                  f"{len(pi)} rows{' with missing scores' if len(pi) == want else ''}, expected {want}")
+                                  + "; run it again with --redo"); continue
+        settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'device', *RUNNER_PARAMS)}
+        row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
+               'train_seed_offset': par.get('train_seed_offset', 0), 'settings': json.dumps(settings, sort_keys=True, default=str),
+               'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds')}
+        overall = summarize(pi) if pi is not None else met['summary']['overall']   # recomputed: the saved scores, today's intervals
+        for k, v in overall.items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
         row.update({f'sample_{k}': v for k, v in (met.get('samples') or {}).items()})
         row.update({f'stat_{k}': v for k, v in (met.get('model_stats') or {}).items() if isinstance(v, (int, float))})
         ll = met.get('log_likelihood') or {}
@@ -125,41 +346,130 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         if ll.get('hole_bpd') is not None: row['stat_hole_bpd'] = ll['hole_bpd']
         if (met.get('final_val') or {}).get('hole_psnr') is not None: row['val_hole_psnr'] = met['final_val']['hole_psnr']
         rows.append(row)
-        if (d / 'per_image.csv').exists(): per.append(pd.read_csv(d / 'per_image.csv').assign(model=met['model']))
+        if pi is not None: per.append(pi)
     summary = pd.DataFrame(rows)
     if len(summary): summary = summary.sort_values('hole_psnr', ascending=False, ignore_index=True)
     return summary, (pd.concat(per, ignore_index=True) if per else pd.DataFrame()), failed
 
 def paired_diff(per_image: pd.DataFrame, a: str, b: str, metric: str = 'hole_psnr', n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    "Mean of `metric`(a) - `metric`(b) over the same (protocol, image) pairs, with a 95% bootstrap interval."
+    "Mean of `metric`(a) - `metric`(b) over the same (protocol, image) pairs, with a 95% bootstrap interval that resamples images."
     from catvae.metrics import bootstrap_ci
     key = ['protocol', 'image']
     A = per_image[per_image.model == a].set_index(key)[metric]; B = per_image[per_image.model == b].set_index(key)[metric]
     d = (A - B).dropna()
     if len(d) == 0: raise ValueError(f"no common evaluation images for {a!r} and {b!r}")
-    return bootstrap_ci(d.values, n_boot, seed=seed)
+    return bootstrap_ci(d.values, n_boot, seed=seed, groups=d.index.get_level_values('image'))
 
 # %% ../nbs/20_study.ipynb #6aff1434
-def seed_summary(folders, reference: str = 'vae', metric: str = 'hole_psnr') -> pd.DataFrame:
-    "One row per model: `metric` per study folder (seed), mean / sd over seeds, and the paired difference to `reference`."
-    rows = {}
-    for f in dict.fromkeys(Path(f).resolve() for f in folders):   # each folder once
-        st = json.loads((f / 'study.json').read_text()) if (f / 'study.json').exists() else {}
-        label = f"seed {st.get('defaults', {}).get('seed', '?')} ({f.name})"
-        summary, per_image, _ = load_runs(f)
-        if not len(summary): raise ValueError(f"no finished runs in {f}")
-        for r in summary.itertuples():
-            d = rows.setdefault(r.model, {'model': r.model, 'values': {}, 'diffs': []})
-            d['values'][label] = getattr(r, metric)
-            if r.model != reference and reference in set(summary.model):
-                d['diffs'].append(paired_diff(per_image, r.model, reference, metric))   # (mean, low, high)
-    out = []
-    for d in rows.values():
-        v = np.array(list(d['values'].values())); dm = np.array([x[0] for x in d['diffs']])
-        out.append({'model': d['model'], 'n_seeds': len(v), 'mean': v.mean(), 'sd': v.std(ddof=1) if len(v) > 1 else np.nan,
-                    **d['values'], f'minus_{reference}_mean': dm.mean() if len(dm) else np.nan,
-                    'n_better': sum(lo > 0 for _, lo, _ in d['diffs']), 'n_worse': sum(hi < 0 for _, _, hi in d['diffs'])})
-    return pd.DataFrame(out).sort_values('mean', ascending=False, ignore_index=True)
+def seed_differences(per: pd.DataFrame,   # per-image scores of several seeds: columns seed, model, protocol, image, `metric`
+                     pairs,               # [(a, b), ...]: runs to compare, a minus b
+                     metric: str = 'hole_psnr') -> pd.DataFrame:
+    "One row per (seed, a, b): the mean of `metric`(a) - `metric`(b) over the (protocol, image) rows both runs scored in that seed."
+    rows = []
+    for s, d in per.groupby('seed', sort=True):
+        wide = d.pivot_table(index=['protocol', 'image'], columns='model', values=metric)   # (rows, runs)
+        for a, b in pairs:
+            if a in wide and b in wide:
+                diff = (wide[a] - wide[b]).dropna()
+                if len(diff): rows.append({'seed': s, 'a': a, 'b': b, 'diff': float(diff.mean()), 'n_rows': len(diff)})
+    return pd.DataFrame(rows, columns=['seed', 'a', 'b', 'diff', 'n_rows'])
+
+def holm(p) -> np.ndarray:
+    "Holm's step-down adjusted p-values: reject where adjusted p < alpha and the family-wise error rate is at most alpha."
+    p = np.asarray(p, dtype=float); m = len(p)
+    if m == 0: return p
+    order = np.argsort(p)
+    adj = np.minimum(np.maximum.accumulate((m - np.arange(m)) * p[order]), 1.)
+    out = np.empty(m); out[order] = adj
+    return out
+
+def compare_over_seeds(diffs: pd.DataFrame, alpha: float = .05) -> pd.DataFrame:
+    "Per pair (a, b): mean over seeds of the per-seed paired difference, its t-interval over seeds, p-value, Holm-adjusted p, verdict."
+    from scipy import stats
+    rows = []
+    for (a, b), d in diffs.groupby(['a', 'b'], sort=False):
+        v = d['diff'].to_numpy(); n = len(v); mu = float(v.mean())
+        sd = float(v.std(ddof=1)) if n > 1 else float('nan')
+        if n < 2: lo = hi = p = float('nan')
+        elif sd == 0: lo = hi = mu; p = 1. if mu == 0 else 0.   # the same difference in every seed: the limit of the t-test
+        else:
+            se = sd / np.sqrt(n); q = stats.t.ppf(1 - alpha / 2, n - 1)
+            lo, hi, p = mu - q * se, mu + q * se, float(2 * stats.t.sf(abs(mu) / se, n - 1))
+        rows.append({'a': a, 'b': b, 'n_seeds': n, 'diff': mu, 'sd': sd, 'low': lo, 'high': hi, 'p': p})
+    out = pd.DataFrame(rows, columns=['a', 'b', 'n_seeds', 'diff', 'sd', 'low', 'high', 'p'])
+    ok = out.p.notna()
+    out['p_holm'] = np.nan
+    out.loc[ok, 'p_holm'] = holm(out.p[ok])
+    out['verdict'] = np.where(~ok, 'one seed: no conclusion',
+                              np.where(out.p_holm < alpha, np.where(out['diff'] > 0, 'better', 'worse'), 'no difference'))
+    return out
+
+# %% ../nbs/20_study.ipynb #c95bf864
+def _settings(folder: Path) -> dict:
+    "What a study folder was run with, its seed left out: folders that agree on it are seeds of one study."
+    st = json.loads((Path(folder) / 'study.json').read_text()) if (Path(folder) / 'study.json').exists() else {}
+    return {'defaults': {k: v for k, v in st.get('defaults', {}).items() if k != 'seed'}, 'models': st.get('models')}
+
+def study_folders(root) -> list[Path]:
+    "The seed folders of the study in `root`: those its `study.json` lists, else its `<root>-seed*` siblings run with the same settings."
+    root = Path(root).resolve()
+    st = json.loads((root / 'study.json').read_text()) if (root / 'study.json').exists() else {}
+    listed = [Path(f) for f in st.get('seed_folders', []) if (Path(f) / 'study.json').exists()]
+    cands = listed if len(listed) > 1 else sorted(p for p in root.parent.glob(f'{root.name}-seed*') if (p / 'study.json').exists())
+    return list(dict.fromkeys([root] + [p for p in cands if _settings(p) == _settings(root)]))
+
+def _seed_of(folder: Path):
+    st = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
+    return st.get('defaults', {}).get('seed', folder.name)
+
+def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "`(summary, per_image)` of several seed folders stacked, with a `seed` column."
+    sums, pers = [], []
+    folders = list(dict.fromkeys(Path(f).resolve() for f in folders))   # each folder once
+    other = [f.name for f in folders[1:] if _settings(f) != _settings(folders[0])]
+    if other: raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its study.json): not seeds of one study")
+    for f in folders:
+        s, p, _ = load_runs(f)
+        if not len(s): raise ValueError(f"no finished runs in {f}")
+        seed = _seed_of(f); sums.append(s.assign(seed=seed, folder=f.name)); pers.append(p.assign(seed=seed))
+    if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study folders have the same seed")
+    return pd.concat(sums, ignore_index=True), pd.concat(pers, ignore_index=True)
+
+def comparison_pairs(summary: pd.DataFrame, metric: str = 'hole_psnr') -> list[tuple[str, str, str]]:
+    """The study's questions as `(a, b, question)`, chosen from what each run is (`kind`), never from model names. The
+    reference runs (best classical, deterministic, sampling) are picked on *validation* hole PSNR, not on the test scores
+    they are then compared on; an A/A twin is the run of the same model with the same settings but the training seed."""
+    sel = 'val_hole_psnr' if 'val_hole_psnr' in summary and summary.val_hole_psnr.notna().all() else metric
+    runs = summary.groupby('model').agg(kind=('kind', 'first'), typ=('model_type', 'first'), off=('train_seed_offset', 'first'),
+                                        settings=('settings', 'first'), score=(sel, 'mean'))
+    base = runs[runs.off.fillna(0) == 0]
+    best = lambda kind: base[base.kind == kind].score.idxmax() if (base.kind == kind).any() else None
+    classical, det, samp = best('classical'), best('deterministic'), best('sampler')
+    pairs = []
+    for m, r in base[base.kind != 'classical'].iterrows():
+        if classical: pairs.append((m, classical, 'over the best classical fill'))
+        if r.kind == 'sampler' and det: pairs.append((m, det, 'over the best deterministic network'))
+        if r.kind == 'sampler' and m != samp: pairs.append((m, samp, 'against the best sampling model'))
+    for m, r in runs[runs.off.fillna(0) != 0].iterrows():   # A/A: the same model and settings trained again with another seed
+        twin = base[(base.typ == r.typ) & (base.settings == r.settings)].index
+        if len(twin): pairs.append((m, twin[0], 'A/A: the same model trained again'))
+    return pairs
+
+def study_comparisons(folders, metric: str = 'hole_psnr', alpha: float = .05) -> pd.DataFrame:
+    "Seed-level paired comparisons of a study's runs (t-intervals over seeds, Holm over all the study's questions)."
+    summary, per = load_seeds(folders)
+    pairs = comparison_pairs(summary, metric)
+    out = compare_over_seeds(seed_differences(per, [(a, b) for a, b, _ in pairs], metric), alpha)
+    q = {(a, b): t for a, b, t in pairs}
+    return out.assign(question=[q[(a, b)] for a, b in zip(out.a, out.b)])
+
+def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
+    "One row per run: `metric` in each seed, mean and sd over seeds."
+    summary, _ = load_seeds(folders)
+    wide = summary.pivot_table(index='model', columns='seed', values=metric)    # (runs, seeds)
+    wide.columns = [f'seed {c}' for c in wide.columns]
+    out = wide.assign(n_seeds=wide.notna().sum(1), mean=wide.mean(1), sd=wide.std(1, ddof=1))
+    return out.sort_values('mean', ascending=False).reset_index()
 
 # %% ../nbs/20_study.ipynb #3bae7b6b
 def render_report(root, title: str | None = None) -> Path:
@@ -180,7 +490,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='catvae', description='catvae: VAE inpainting study of cat photos')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
-    s.add_argument('--config', default='smoke', help="'smoke', 'full' or a JSON file")
+    s.add_argument('--config', default='smoke', help="'smoke', 'cpu-long', 'full' or a JSON file")
     s.add_argument('--models', default=None, help='comma-separated subset of the config models')
     s.add_argument('--out', default=None, help='study folder (default runs/<config name>)')
     s.add_argument('--device', default=None, help="override the device ('cpu', 'cuda')")
@@ -188,16 +498,57 @@ def main(argv=None):
     s.add_argument('--no-report', action='store_true')
     s.add_argument('--source', default=None, help="override the data source: 'shared', 'kaggle[:owner/name[/versions/N]]' or a folder")
     s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
+    s.add_argument('--seeds', type=int, default=1, help='run the study under S seeds (the config seed, +1, ...): the report then compares models over seeds')
+    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='set an experiment parameter for every model (repeatable)')
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
     sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
-    sd.add_argument('--reference', default='vae', help='model the paired differences are taken against')
     r = sub.add_parser('report', help='render the report of a study folder')
     r.add_argument('runs', help='study folder, e.g. runs/smoke')
+    i = sub.add_parser('inpaint', help='inpaint your own photo with a trained run (or a classical fill)')
+    i.add_argument('run', help='a run folder, e.g. runs/smoke/vae')
+    i.add_argument('image', help='the photo, any size')
+    g = i.add_mutually_exclusive_group(required=True)
+    g.add_argument('--mask', help='an image of the same size, bright where pixels are missing')
+    g.add_argument('--box', help='a rectangular hole x,y,w,h in pixels')
+    i.add_argument('--out', required=True, help='the composite, e.g. result.png (samples, std map and panel beside it)')
+    i.add_argument('--samples', type=int, default=0, help='k completions drawn from the model, and their per-pixel std')
+    i.add_argument('--seed', type=int, default=0); i.add_argument('--device', default='cpu')
+    i.add_argument('--force', action='store_true', help='overwrite existing output files')
+    e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
+    e.add_argument('study', help='a study folder, e.g. runs/smoke')
+    e.add_argument('--photos', required=True, help='a folder of photos')
+    e.add_argument('--out', default=None, help='default <study>/photos-<folder name>')
+    e.add_argument('--n-max', type=int, default=None, help='score at most this many photos')
+    e.add_argument('--device', default='cpu')
     a = ap.parse_args(argv)
     if a.cmd == 'study':
-        st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed, source=a.source)
+        try:
+            st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed, source=a.source,
+                           seeds=a.seeds, overrides=parse_set(a.set))
+        except (ValueError, FileNotFoundError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
         print(json.dumps(st))
-        return 1 if any(v == 'failed' for v in st.values()) else 0  # the others' results and the report are kept
+        flat = [v for x in st.values() for v in (x.values() if isinstance(x, dict) else [x])]
+        return 1 if 'failed' in flat else 0  # the others' results and the report are kept
+    if a.cmd in ('inpaint', 'evaluate'):
+        from catvae import inpaint as ip
+        try:
+            if a.cmd == 'evaluate':
+                print(ip.evaluate_photos(a.study, a.photos, a.out, a.n_max, a.device)); return 0
+            if a.samples < 0: raise ValueError(f"--samples must be 0 or more, got {a.samples}")
+            img = ip.read_photo(a.image)
+            hole = ip.read_mask(a.mask, img.shape) if a.mask else ip.box_mask(a.box, img.shape)
+            net, params = ip.load_trained(a.run, a.device)
+            if a.samples and not hasattr(net, 'sample_inpaint'): print(f"note: {params['model']} draws no samples; writing its single fill")
+            elif a.samples == 1: print("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
+            learned = any(True for _ in net.parameters())
+            res = ip.inpaint_photo(net, params['size'] if learned else None, img, hole, a.samples, a.seed, a.device)
+            for f in ip.save_inpainting(res, img, hole, a.out, a.force): print(f)
+            return 0
+        except (ValueError, FileExistsError, FileNotFoundError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
     if a.cmd == 'seeds':
-        print(seed_summary(a.runs, a.reference).round(3).to_string(index=False)); return 0
+        try: ss, cmp = seed_summary(a.runs), study_comparisons(a.runs)
+        except (ValueError, FileNotFoundError) as e: ap.exit(2, f"catvae seeds: {e}\n")
+        with pd.option_context('display.width', 200):
+            print(ss.round(3).to_string(index=False)); print(); print(cmp.round(4).to_string(index=False))
+        return 0
     print(render_report(a.runs)); return 0

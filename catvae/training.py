@@ -157,7 +157,8 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
     ckpt = Path(run_dir) / 'ckpt' / 'last.pt' if run_dir else None
     history, start, step = [], 0, 0
     if resume and ckpt is not None and ckpt.exists():
-        st = torch.load(ckpt, map_location=dev, weights_only=False)
+        try: st = torch.load(ckpt, map_location=dev, weights_only=False)
+        except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, or run the study with --redo") from None
         model.load_state_dict(st['model'])
         for o, s in zip(opts, st['opts']): o.load_state_dict(s)
         start, step, history = st['epoch'], st['step'], st['history']

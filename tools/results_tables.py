@@ -2,13 +2,13 @@
 """Print the README's result tables (markdown) from saved study folders; nothing is trained or evaluated.
 
     python tools/results_tables.py runs/smoke                       # one study: summary and per-protocol tables
-    python tools/results_tables.py runs/smoke runs/smoke-seed1 ...  # several seeds: the per-seed table as well
+    python tools/results_tables.py runs/smoke runs/smoke-seed1 ...  # several seeds: the per-seed and seed-level comparison tables as well
 """
 import json, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from catvae.study import load_runs, paired_diff
+from catvae.study import load_runs, paired_diff, study_comparisons
 
 def _f(v, nd=2): return '-' if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
 
@@ -43,7 +43,7 @@ def sample_table(root: Path) -> str:
                     f"{r.sample_hole_std:.3f} | {r.sample_std_err_corr:.2f} | {_f(getattr(r, 'stat_kl_per_image', None), 1)} |")
     return '\n'.join(rows)
 
-def seeds_table(roots, reference='biharmonic') -> str:
+def seeds_table(roots) -> str:
     per_seed = {}
     for root in roots:
         seed = json.loads((root / 'study.json').read_text())['defaults']['seed']
@@ -51,7 +51,9 @@ def seeds_table(roots, reference='biharmonic') -> str:
         per_seed[seed] = (s.set_index('model'), per)
     seeds = sorted(per_seed)
     models = [m for m in per_seed[seeds[0]][0].index if all(m in per_seed[k][0].index for k in seeds)]
-    rows = ['| model | ' + ' | '.join(f'seed {k}' for k in seeds) + f' | mean | minus {reference} per seed [95% CI, bootstrap over (protocol, image) pairs] | hole bits/dim per seed |',
+    first = per_seed[seeds[0]][0]
+    reference = first[first.kind == 'classical'].hole_psnr.idxmax()   # the best classical fill of the first seed
+    rows = ['| model | ' + ' | '.join(f'seed {k}' for k in seeds) + f' | mean | minus {reference} per seed [95% CI over test images: one trained network each] | hole bits/dim per seed |',
             '|---|' + '---|' * (len(seeds) + 3)]
     for m in models:
         v = [per_seed[k][0].loc[m, 'hole_psnr'] for k in seeds]
@@ -62,8 +64,26 @@ def seeds_table(roots, reference='biharmonic') -> str:
                     + (', '.join(f'{b:.3f}' for b in bpd) if np.isfinite(bpd).all() else '-') + ' |')
     return '\n'.join(rows)
 
+def comparisons_table(roots) -> str:
+    c = study_comparisons(roots)
+    rows = ['| a - b | question | seeds | mean difference (dB) [95% t-interval over seeds] | Holm p | verdict |', '|---|---|---|---|---|---|']
+    rows += [f"| {r.a} - {r.b} | {r.question} | {r.n_seeds} | {r.diff:+.2f}"
+             + (f" [{r.low:+.2f}, {r.high:+.2f}] | {r.p_holm:.3g}" if r.n_seeds > 1 else ' | -') + f" | {r.verdict} |" for r in c.itertuples()]
+    return '\n'.join(rows)
+
+def aa_table(roots) -> str:
+    "Each A/A pair's per-seed difference with its per-image interval: what the test-set bootstrap of one network would claim."
+    from catvae.study import load_seeds, comparison_pairs
+    summary, _ = load_seeds(roots)
+    rows = ['| A/A pair | per seed: difference [95% CI over test images] |', '|---|---|']
+    for a, b, q in comparison_pairs(summary):
+        if q.startswith('A/A'):
+            d = [paired_diff(load_runs(r)[1], a, b) for r in roots]
+            rows.append(f"| {a} - {b} | " + '; '.join(f'{x:+.2f} [{lo:+.2f}, {hi:+.2f}]' for x, lo, hi in d) + ' |')
+    return '\n'.join(rows)
+
 if __name__ == '__main__':
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
     for r in roots:
         print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n')
-    if len(roots) > 1: print(seeds_table(roots))
+    if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots))
