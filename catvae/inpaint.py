@@ -15,7 +15,7 @@ from .masking import composite
 from .data import to_rgb
 
 # %% auto #0
-__all__ = ['RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo', 'save_inpainting',
+__all__ = ['MIN_PHOTOS', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo', 'save_inpainting',
            'evaluate_photos']
 
 # %% ../nbs/21_inpaint.ipynb #07e80233
@@ -76,7 +76,8 @@ def box_mask(box: str, shape) -> np.ndarray:
     try: x, y, w, h = (int(v) for v in str(box).split(','))
     except ValueError: raise ValueError(f"--box {box!r}: expected x,y,w,h in pixels, e.g. 120,80,100,60") from None
     H, W = shape[:2]
-    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > W or y + h > H:
+    if w <= 0 or h <= 0: raise ValueError(f"--box {box!r}: width and height must be positive")
+    if x < 0 or y < 0 or x + w > W or y + h > H:
         raise ValueError(f"--box {box!r} does not fit in the {W}x{H} image")
     m = np.zeros((H, W), bool); m[y:y + h, x:x + w] = True
     return m
@@ -104,6 +105,8 @@ def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `samp
     back and pasted into the hole only, so every known pixel of the photo is kept exactly. Returns uint8 `composite`,
     `samples` (list) and, with samples, `std`: the per-pixel standard deviation of the samples, (H, W) float in [0, 1]."""
     H, W, _ = img.shape
+    if hole.all(): raise ValueError("the hole covers the whole photo: there is nothing to inpaint from")
+    if not hole.any(): raise ValueError("the mask has no hole")
     x_full = torch.from_numpy(img).permute(2, 0, 1)[None].float().div(255)      # (1, 3, H, W)
     m_full = torch.from_numpy(hole)[None, None].float()                         # (1, 1, H, W)
     win = _window(hole) if size else None
@@ -147,38 +150,68 @@ def save_inpainting(res: dict, img: np.ndarray, hole: np.ndarray, out, overwrite
     clash = [str(p) for p in names if p.exists()]
     if clash and not overwrite: raise FileExistsError(f"{clash[0]} exists{f' (and {len(clash) - 1} more)' if len(clash) > 1 else ''}; pick another --out or pass --force")
     out.parent.mkdir(parents=True, exist_ok=True)
+    for old in [*out.parent.glob(f'{out.stem}_sample*{out.suffix}'), out.with_name(f'{out.stem}_std.png')]:
+        if old not in names: old.unlink(missing_ok=True)   # files of an earlier call with more samples would read as this one's
     Image.fromarray(res['composite']).save(names[0])
     for p, s in zip(names[1:], res['samples']): Image.fromarray(s).save(p)
     masked = img.copy(); masked[hole] = 128                                        # the hole in grey
     panels = [('input', masked), ('inpainted', res['composite'])]
     if 'std' in res:
-        heat = (matplotlib.colormaps['magma'](res['std'] / max(float(res['std'].max()), 1e-6))[..., :3] * 255).astype(np.uint8)
-        Image.fromarray(heat).save(names[len(res['samples']) + 1]); panels.append(('sample std (hole)', heat))
+        top = max(float(res['std'].max()), 1e-6)   # the heat map spans 0 .. this photo's largest spread; the panel's colour bar says how much
+        heat = (matplotlib.colormaps['magma'](res['std'] / top)[..., :3] * 255).astype(np.uint8)
+        Image.fromarray(heat).save(names[len(res['samples']) + 1]); panels.append((f'sample std (0 to {top:.3f})', heat))
     fig, axs = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) * img.shape[1] / img.shape[0], 3.4))
     for a, (t, im) in zip(axs, panels): a.imshow(im); a.set_title(t, fontsize=9); a.axis('off')
+    if 'std' in res:
+        fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, top), 'magma'), ax=axs[-1], fraction=.04, label='std (0-1 scale)')
     fig.tight_layout(); fig.savefig(names[-1], dpi=110); plt.close(fig)
     return names
 
 # %% ../nbs/21_inpaint.ipynb #1e3542e2
+MIN_PHOTOS = 10   # fewer make the intervals of a report meaningless
+
+def _overlap(run: Path, names: set) -> dict:
+    "How many of the photo file `names` appear (by file name) in each part of the run's split."
+    try: sp = json.loads((run / 'split.json').read_text())
+    except Exception: return {}
+    return {k: len(names & {Path(n).name for n in sp.get(k, [])}) for k in ('train', 'val', 'test')}
+
 def evaluate_photos(study,            # a study folder with finished runs, e.g. runs/smoke
                     photos,           # any folder of photos the study never saw
                     out=None,         # where the scores go; default <study>/photos-<folder name>
                     n_max: int | None = None,   # score at most this many photos (all by default)
-                    device='cpu', log=print, report: bool = True) -> Path:
+                    device='cpu', log=print, report: bool = True,
+                    force: bool = False):   # replace the scores of an earlier call into the same folder
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
     from catvae.data import decode_folder
     from catvae.evaluation import evaluate_model, summarize_run
     from catvae.study import load_runs, render_report, _kind
+    from catvae.data import list_images, DataSourceError
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
+    if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
     summary, _, _ = load_runs(study)
-    if not len(summary): raise RunError(f"no finished runs in {study}")
+    if not len(summary):
+        raise RunError(f"no finished runs in {study}" + ("; give the study folder (the one holding the run folders), e.g. runs/smoke"
+                                                        if (study / 'params.json').exists() else ''))
     dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
+    if not force and dest.is_dir() and any((d / 'metrics.json').exists() for d in dest.iterdir() if d.is_dir()):
+        raise FileExistsError(f"{dest} holds scores of an earlier evaluate; pass --force to replace them or --out for another folder")
+    files = list_images([photos])
+    if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least {MIN_PHOTOS} are needed for a report")
+    names = {p.name for _, p in files}
     runs, data = {}, {}
     for name in summary.model:   # everything is loaded and checked before anything is scored
         net, params = load_trained(study / name, device)
         runs[name] = (net, params)
-        if params['size'] not in data: data[params['size']] = decode_folder([photos], params['size'], n_max, progress=False)['images']
+        if params['size'] not in data:
+            try: data[params['size']] = decode_folder([photos], params['size'], n_max, progress=False)['images']
+            except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
+        ov = _overlap(study / name, names)
+        if ov.get('train') or ov.get('val'):
+            log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} trained or validated on: "
+                "its scores on them are not scores on unseen photos")
+        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
     for i, (name, (net, params)) in enumerate(runs.items()):
         x = data[params['size']]
         log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")

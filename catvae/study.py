@@ -11,13 +11,14 @@ import pandas as pd
 from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL
 
 # %% auto #0
-__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set', 'load_config',
-           'run_params', 'StudyError', 'run_study', 'load_runs', 'paired_diff', 'seed_differences', 'holm',
-           'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary',
-           'render_report', 'main']
+__all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
+           'load_config', 'run_params', 'StudyError', 'run_study', 'load_runs', 'paired_diff', 'seed_differences',
+           'holm', 'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons',
+           'seed_summary', 'render_report', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
+KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR']   # the kernels' start-up chatter (e.g. the TCP notice) stays off the console; cell errors still reach it
 SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
 
 def template(name: str) -> Path:
@@ -49,7 +50,7 @@ def parse_set(items) -> dict:
             elif isinstance(d, int): out[k] = int(v)
             elif isinstance(d, float): out[k] = float(v)
             else: out[k] = v
-        except (KeyError, ValueError): raise ValueError(f"--set {it!r}: {k} takes a {type(d).__name__} (default {d!r})") from None
+        except (KeyError, ValueError): raise ValueError(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true or false'}") from None
     return out
 
 def _check_keys(d: dict, where: str) -> None:
@@ -94,6 +95,8 @@ def _run_problems(name: str, p: dict) -> list[str]:
     isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
     for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('seed', 0), ('train_seed_offset', 0)):
         if not isint(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
+    if isint(d['n_images']) and 0 < d['n_images'] < MIN_IMAGES:
+        out.append(f"{name}: n_images must be 0 (all) or at least {MIN_IMAGES}, got {d['n_images']}: fewer leave a test set too small to measure")
     if not isint(d['size']) or d['size'] < 16 or d['size'] % 16: out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
     if isinstance(d['lr'], bool) or not isinstance(d['lr'], (int, float)) or not d['lr'] > 0: out.append(f"{name}: lr must be a positive number, got {d['lr']!r}")
     if d['lr_schedule'] not in SCHEDULES: out.append(f"{name}: lr_schedule must be one of {list(SCHEDULES)}, got {d['lr_schedule']!r}")
@@ -103,7 +106,8 @@ def _run_problems(name: str, p: dict) -> list[str]:
     if bad or not prots: out.append(f"{name}: eval_protocols {bad or '(none)'} unknown; choose from {list(PROTOCOLS)}")
     if not isinstance(d['cpu_bf16'], bool): out.append(f"{name}: cpu_bf16 must be true or false, got {d['cpu_bf16']!r}")
     try: get_device(d['device'])
-    except Exception as e: out.append(f"{name}: device {d['device']!r}: {str(e).splitlines()[0]}")
+    except RuntimeError: out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or cpu")
+    except Exception: out.append(f"{name}: device {d['device']!r} is not a device name; use auto, cpu, cuda, cuda:N or mps")
     kw = d['model_kwargs']
     try: kw = json.loads(kw) if isinstance(kw, str) else kw
     except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
@@ -157,7 +161,7 @@ def _check_sources(cfg: dict, names) -> None:
             else: raise DataSourceError(f"none of the {len(files)} image files under {str(f)!r} can be decoded (source {src!r})")
         n = sum(len(list_images([f])) for f in folders)
         if kind != 'synthetic' and n < MIN_IMAGES:
-            raise DataSourceError(f"only {n} image files under {[str(f) for f in folders]} (source {src!r}): a study needs at least "
+            raise DataSourceError(f"only {n} image files under {', '.join(map(str, folders))} (source {src!r}): a study needs at least "
                                   f"{MIN_IMAGES} to train, validate and test on")
 
 class _Lock:
@@ -189,6 +193,9 @@ class _Lock:
 def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since: float, every: float = 5.) -> None:
     "Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's end)."
     seen, done = 0, False
+    try: seen = int((pd.read_csv(run / 'curves.csv').split == 'val').sum())   # epochs of a run being resumed: not news
+    except Exception: pass
+    if seen: log(f"      {name}: resuming after epoch {seen}/{epochs}")
     while not done:
         done = stop.wait(every)                             # one last look after the run ends
         f = run / 'curves.csv'
@@ -198,7 +205,7 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
         except Exception: continue                          # not written yet, or being replaced
         for r in val.iloc[seen:].itertuples():
             psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
-            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, {time.time() - since:.0f}s")
+            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s")
         seen = max(seen, len(val))
 
 def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) -> str:
@@ -207,7 +214,7 @@ def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) ->
     params = run_params(cfg, m, out, device); run = out / m
     state, _ = _run_state(run, params)
     if not redo and state == 'finished':
-        log(f"{tag} {m}: finished earlier, skipped (redo=True to run again)"); return 'skipped'
+        log(f"{tag} {m}: finished earlier, skipped (--redo to run it again)"); return 'skipped'
     if state == 'differs' and not redo: raise StudyError(f"{run}: finished with other settings; not overwritten")   # checked before, kept as a guard
     if redo and run.exists():
         for f in ['metrics.json', 'status.json', 'ckpt/last.pt', 'curves.csv']: (run / f).unlink(missing_ok=True)
@@ -218,11 +225,14 @@ def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) ->
     watcher.start()
     try:
         pm.execute_notebook(str(template('experiment')), str(run / 'experiment.ipynb'), parameters=params,
-                            kernel_name='python3', progress_bar=False, cwd=str(project_root()))
+                            kernel_name='python3', progress_bar=False, cwd=str(project_root()), extra_arguments=KERNEL_ARGS)
         status = 'ok'
         atomic_write_json(run / 'status.json', {'model': m, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
         data = json.loads((run / 'metrics.json').read_text()).get('data', {})
         if data.get('skipped'): log(f"{tag} {m}: note: {data['skipped']} image file(s) could not be decoded and were left out (listed in {run / 'split.json'})")
+    except KeyboardInterrupt:
+        atomic_write_json(run / 'status.json', {'model': m, 'status': 'interrupted', 'seconds': time.time() - t0, 'finished': timestamp()})
+        raise
     except Exception as e:
         ename = getattr(e, 'ename', type(e).__name__); evalue = getattr(e, 'evalue', str(e))
         status = 'failed'
@@ -477,9 +487,12 @@ def render_report(root, title: str | None = None) -> Path:
     import papermill as pm, nbformat
     from nbconvert import HTMLExporter
     root = Path(root).resolve()
+    if not root.is_dir(): raise StudyError(f"{root} does not exist")
+    if not (root / 'study.json').exists() and not any((d / 'params.json').exists() for d in root.iterdir() if d.is_dir()):
+        raise StudyError(f"{root} is not a study folder (no study.json and no run folders); give the folder `catvae study` wrote")
     nb_out = root / 'report.ipynb'
     pm.execute_notebook(str(template('report')), str(nb_out), parameters={'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'},
-                        kernel_name='python3', progress_bar=False, cwd=str(project_root()))
+                        kernel_name='python3', progress_bar=False, cwd=str(project_root()), extra_arguments=KERNEL_ARGS)
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nbformat.read(nb_out, 4))
     from catvae.core import atomic_write_text
     return atomic_write_text(root / 'report.html', body)
@@ -492,14 +505,15 @@ def main(argv=None):
     s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
     s.add_argument('--config', default='smoke', help="'smoke', 'cpu-long', 'full' or a JSON file")
     s.add_argument('--models', default=None, help='comma-separated subset of the config models')
-    s.add_argument('--out', default=None, help='study folder (default runs/<config name>)')
+    s.add_argument('--out', default=None, help="study folder (default: the repository's runs/<config name>, wherever you run the command)")
     s.add_argument('--device', default=None, help="override the device ('cpu', 'cuda')")
     s.add_argument('--redo', action='store_true', help='run finished models again')
-    s.add_argument('--no-report', action='store_true')
+    s.add_argument('--no-report', action='store_true', help='do not render the report at the end')
     s.add_argument('--source', default=None, help="override the data source: 'shared', 'kaggle[:owner/name[/versions/N]]' or a folder")
     s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
     s.add_argument('--seeds', type=int, default=1, help='run the study under S seeds (the config seed, +1, ...): the report then compares models over seeds')
-    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='set an experiment parameter for every model (repeatable)')
+    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                   help='set an experiment parameter for every model (repeatable); keys: ' + ', '.join(k for k in experiment_params() if k not in RUNNER_PARAMS + SET_ELSEWHERE))
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
     sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
     r = sub.add_parser('report', help='render the report of a study folder')
@@ -511,16 +525,23 @@ def main(argv=None):
     g.add_argument('--mask', help='an image of the same size, bright where pixels are missing')
     g.add_argument('--box', help='a rectangular hole x,y,w,h in pixels')
     i.add_argument('--out', required=True, help='the composite, e.g. result.png (samples, std map and panel beside it)')
-    i.add_argument('--samples', type=int, default=0, help='k completions drawn from the model, and their per-pixel std')
-    i.add_argument('--seed', type=int, default=0); i.add_argument('--device', default='cpu')
+    i.add_argument('--samples', type=int, default=0, help='k completions drawn from the model, and their per-pixel std (default 0)')
+    i.add_argument('--seed', type=int, default=0, help='seed of the samples (default 0)')
+    i.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")
     i.add_argument('--force', action='store_true', help='overwrite existing output files')
     e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
     e.add_argument('study', help='a study folder, e.g. runs/smoke')
     e.add_argument('--photos', required=True, help='a folder of photos')
     e.add_argument('--out', default=None, help='default <study>/photos-<folder name>')
     e.add_argument('--n-max', type=int, default=None, help='score at most this many photos')
-    e.add_argument('--device', default='cpu')
+    e.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")
+    e.add_argument('--force', action='store_true', help='replace the scores of an earlier evaluate into the same folder')
     a = ap.parse_args(argv)
+    try: return _main(ap, a)
+    except KeyboardInterrupt:
+        ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the others from their last checkpoint\n")
+
+def _main(ap, a):
     if a.cmd == 'study':
         try:
             st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed, source=a.source,
@@ -533,8 +554,9 @@ def main(argv=None):
         from catvae import inpaint as ip
         try:
             if a.cmd == 'evaluate':
-                print(ip.evaluate_photos(a.study, a.photos, a.out, a.n_max, a.device)); return 0
+                print(ip.evaluate_photos(a.study, a.photos, a.out, a.n_max, a.device, force=a.force)); return 0
             if a.samples < 0: raise ValueError(f"--samples must be 0 or more, got {a.samples}")
+            if Path(a.out).resolve() == Path(a.image).resolve(): raise ValueError("--out is the input photo; pick another file name")
             img = ip.read_photo(a.image)
             hole = ip.read_mask(a.mask, img.shape) if a.mask else ip.box_mask(a.box, img.shape)
             net, params = ip.load_trained(a.run, a.device)
@@ -543,6 +565,7 @@ def main(argv=None):
             learned = any(True for _ in net.parameters())
             res = ip.inpaint_photo(net, params['size'] if learned else None, img, hole, a.samples, a.seed, a.device)
             for f in ip.save_inpainting(res, img, hole, a.out, a.force): print(f)
+            if Path(a.out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): print("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
             return 0
         except (ValueError, FileExistsError, FileNotFoundError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
     if a.cmd == 'seeds':
@@ -551,4 +574,5 @@ def main(argv=None):
         with pd.option_context('display.width', 200):
             print(ss.round(3).to_string(index=False)); print(); print(cmp.round(4).to_string(index=False))
         return 0
-    print(render_report(a.runs)); return 0
+    try: print(render_report(a.runs)); return 0
+    except StudyError as e: ap.exit(2, f"catvae report: {e}\n")

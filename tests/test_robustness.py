@@ -112,3 +112,29 @@ def test_inpaint_photo_with_every_model(name):
     res = inpaint_photo(net, 64 if learned else None, img, hole, samples=2 if hasattr(net, 'sample_inpaint') else 0)
     assert res['composite'].shape == img.shape and (res['composite'][~hole] == img[~hole]).all()
     assert len(res['samples']) == (2 if hasattr(net, 'sample_inpaint') else 0)
+
+def test_report_needs_a_study_folder(tmp_path, capsys):
+    from catvae.study import main
+    for d in (tmp_path / 'nowhere', tmp_path):
+        with pytest.raises(SystemExit) as e: main(['report', str(d)])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.count('\n') == 1 and ('does not exist' in err or 'not a study folder' in err)
+    assert not (tmp_path / 'report.html').exists()
+
+def test_too_few_images_as_a_setting(photo_dir, tmp_path):
+    with pytest.raises(StudyError, match='n_images must be 0'): run_study(_cfg(photo_dir, n_images=10), out=tmp_path / 'o', log=lambda s: None)
+
+def test_evaluate_and_inpaint_refusals(done, photo_dir, tmp_path, capsys):
+    from catvae.study import main
+    from catvae.inpaint import evaluate_photos
+    d = tmp_path / 'p'; shutil.copytree(photo_dir, d)
+    with pytest.raises(ValueError, match='--n-max must be at least'): evaluate_photos(done, d, tmp_path / 'ev', n_max=-3)
+    evaluate_photos(done, d, tmp_path / 'ev', n_max=12, report=False, log=lambda s: None)
+    with pytest.raises(FileExistsError, match='--force'): evaluate_photos(done, d, tmp_path / 'ev', n_max=12, report=False)
+    photo = sorted(d.iterdir())[0]
+    w, h = Image.open(photo).size
+    for args, msg in [(['--box', f'0,0,{w},{h}'], 'covers the whole photo'), (['--box', '1,1,0,5'], 'must be positive')]:
+        with pytest.raises(SystemExit): main(['inpaint', str(done / 'mean_fill'), str(photo), *args, '--out', str(tmp_path / 'o.png')])
+        assert msg in capsys.readouterr().err
+    with pytest.raises(SystemExit): main(['inpaint', str(done / 'mean_fill'), str(photo), '--box', '1,1,5,5', '--out', str(photo), '--force'])
+    assert 'is the input photo' in capsys.readouterr().err
