@@ -71,7 +71,9 @@ def load_config(config) -> dict:
     bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
     if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
-    return {'name': cfg.get('name', 'study'), 'defaults': dict(cfg.get('defaults', {})), 'models': cfg['models']}
+    seeds = cfg.get('seeds', 1)
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1: raise ValueError(f"'seeds' must be an integer >= 1, got {seeds!r}")
+    return {'name': cfg.get('name', 'study'), 'defaults': dict(cfg.get('defaults', {})), 'models': cfg['models'], 'seeds': seeds}
 
 def run_params(cfg: dict, run: str, out: Path, device: str | None = None) -> dict:
     "The papermill parameters of the run `run` (a key of the config's `models`; its `model` field, if any, names the model)."
@@ -253,7 +255,7 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full', a JSON fil
               log=print,               # where progress lines go
               seed: int | None = None, # training seed (and split and masks) of a single-seed study; folder <name>-seed<S>
               source: str | None = None,   # override the data source of every run
-              seeds: int = 1,          # run the study under this many seeds: the config's seed, then +1, +2 ... in sibling folders
+              seeds: int | None = None,   # run the study under this many seeds (the config's seed, +1, +2 ... in sibling folders); None: the config's `seeds` (1 if absent)
               overrides: dict | None = None,   # experiment parameters set for every run (e.g. from `--set epochs=1`)
               ) -> dict:
     "Run the experiment notebook for each run of `config` (for each seed), then the report; returns `{run: status}` (`{folder: {...}}` for several seeds)."
@@ -268,6 +270,7 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full', a JSON fil
     names = list(cfg['models']) if not models else [m for m in (models.split(',') if isinstance(models, str) else models)]
     bad = [m for m in names if m not in cfg['models']]
     if bad: raise StudyError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
+    seeds = ((1 if seed is not None else cfg['seeds']) if seeds is None else seeds)   # --seed S alone adds one seed folder
     if int(seeds) < 1: raise StudyError(f"seeds must be at least 1, got {seeds}")
     base = int(cfg['defaults'].get('seed', experiment_params()['seed']) if seed is None else seed)
     folders = {}
@@ -511,7 +514,7 @@ def main(argv=None):
     s.add_argument('--no-report', action='store_true', help='do not render the report at the end')
     s.add_argument('--source', default=None, help="override the data source: 'shared', 'kaggle[:owner/name[/versions/N]]' or a folder")
     s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
-    s.add_argument('--seeds', type=int, default=1, help='run the study under S seeds (the config seed, +1, ...): the report then compares models over seeds')
+    s.add_argument('--seeds', type=int, default=None, help="run the study under S seeds (the config seed, +1, ...; default: the config's 'seeds', else 1): the report then compares models over seeds")
     s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='set an experiment parameter for every model (repeatable); keys: ' + ', '.join(k for k in experiment_params() if k not in RUNNER_PARAMS + SET_ELSEWHERE))
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
