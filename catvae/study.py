@@ -575,7 +575,7 @@ def _main(ap, a):
         try: ss, cmp = seed_summary(a.runs), study_comparisons(a.runs)
         except (ValueError, FileNotFoundError) as e: ap.exit(2, f"catvae seeds: {e}\n")
         with pd.option_context('display.width', 200):
-            print(ss.round(3).to_string(index=False)); print(); print(cmp.round(4).to_string(index=False))
+            print(ss.round(3).to_string(index=False, na_rep='-')); print(); print(cmp.round(4).to_string(index=False, na_rep='-'))
         return 0
     try: print(render_report(a.runs)); return 0
     except StudyError as e: ap.exit(2, f"catvae report: {e}\n")
