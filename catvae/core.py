@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
            'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'build_model']
+           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -155,16 +155,23 @@ def _discover_models() -> dict:
 
 MODEL_MODULES = _discover_models()   # adding a model touches its own notebook (and a config) only
 
-def build_model(name: str, size: int = 64, **kwargs):
-    "Build the registered model `name` for `size`-px images; `kwargs` override its config fields."
+def model_config(name: str, size: int = 64, **kwargs):
+    "`(cls, config)` of the registered model `name` for `size`-px images with `kwargs` applied (config None if it has none); checks names and fields without building the model."
     import importlib, dataclasses
     if name not in MODEL_REGISTRY:
         if name not in MODEL_MODULES:
             raise ValueError(f"unknown model {name!r}; choose from {sorted(MODEL_MODULES)}")
         importlib.import_module(MODEL_MODULES[name])
     cls, cfg_cls = MODEL_REGISTRY[name]
-    if cfg_cls is None: return cls()
+    if cfg_cls is None:
+        if kwargs: raise ValueError(f"model {name!r} takes no parameters, got {sorted(kwargs)}")
+        return cls, None
     fields = {f.name for f in dataclasses.fields(cfg_cls)}
     bad = set(kwargs) - fields
     if bad: raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has {sorted(fields)}")
-    return cls(cfg_cls(size=size, **kwargs)) if 'size' in fields else cls(cfg_cls(**kwargs))
+    return cls, (cfg_cls(size=size, **kwargs) if 'size' in fields else cfg_cls(**kwargs))
+
+def build_model(name: str, size: int = 64, **kwargs):
+    "Build the registered model `name` for `size`-px images; `kwargs` override its config fields."
+    cls, cfg = model_config(name, size, **kwargs)
+    return cls() if cfg is None else cls(cfg)

@@ -4,13 +4,13 @@
 
 # %% ../nbs/21_inpaint.ipynb #c16674ca
 from __future__ import annotations
-import json, warnings
+import json
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
-from .core import build_model, atomic_write_json, timestamp, EVAL_PROTOCOL
+from .core import build_model, atomic_write_json, timestamp
 from .masking import composite
 from .data import to_rgb
 
@@ -183,10 +183,9 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                     device='cpu', log=print, report: bool = True,
                     force: bool = False):   # replace the scores of an earlier call into the same folder
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
-    from catvae.data import decode_folder
+    from catvae.data import decode_folder, list_images, DataSourceError
     from catvae.evaluation import evaluate_model, summarize_run
     from catvae.study import load_runs, render_report, _kind
-    from catvae.data import list_images, DataSourceError
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
     if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")

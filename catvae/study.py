@@ -89,8 +89,7 @@ class StudyError(ValueError):
 
 def _run_problems(name: str, p: dict) -> list[str]:
     "Problems with the resolved parameters `p` of the run `name` (empty if none)."
-    import dataclasses, importlib
-    from catvae.core import MODEL_REGISTRY, get_device
+    from catvae.core import model_config, get_device
     from catvae.masking import PROTOCOLS
     from catvae.training import SCHEDULES
     d = {**experiment_params(), **p}; out = []
@@ -114,15 +113,9 @@ def _run_problems(name: str, p: dict) -> list[str]:
     try: kw = json.loads(kw) if isinstance(kw, str) else kw
     except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
     if not isinstance(kw, dict): out.append(f"{name}: model_kwargs must be a JSON object, got {kw!r}"); kw = {}
-    if d['model'] in MODEL_MODULES:
-        importlib.import_module(MODEL_MODULES[d['model']])
-        cls, cfg_cls = MODEL_REGISTRY[d['model']]
-        fields = {f.name for f in dataclasses.fields(cfg_cls)} if cfg_cls else set()
-        extra = set(kw) - fields
-        if extra: out.append(f"{name}: unknown model_kwargs {sorted(extra)} for {d['model']!r}; its config has {sorted(fields - {'size'})}")
-        elif cfg_cls:
-            try: cfg_cls(**({'size': d['size']} if 'size' in fields and isint(d['size']) else {}), **kw)
-            except Exception as e: out.append(f"{name}: model_kwargs rejected by {cfg_cls.__name__}: {str(e).splitlines()[0]}")
+    if isint(d['size']):   # the model's own check of its config fields and values, without building it
+        try: model_config(d['model'], d['size'], **kw)
+        except Exception as e: out.append(f"{name}: model_kwargs: {str(e).splitlines()[0]}")
     return out
 
 def _run_state(run: Path, params: dict) -> tuple[str, str]:
@@ -139,8 +132,6 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
     return ('differs', '; '.join(diff)) if diff else ('finished', '')
 
-def _finished(run: Path, params: dict) -> bool: return _run_state(run, params)[0] == 'finished'
-
 def _resolve_path(v: str) -> str:
     "A folder given relative to where the command runs, made absolute (the notebooks run elsewhere); names like 'shared' pass."
     if not isinstance(v, str) or v in ('auto', 'shared', 'synthetic') or v.startswith('kaggle'): return v
@@ -154,14 +145,15 @@ def _check_sources(cfg: dict, names) -> None:
     for src, size in dict.fromkeys((p.get('source', 'auto'), int(p.get('size', 64)))
                                    for p in ({**cfg['defaults'], **cfg['models'][m]} for m in names)):
         kind, folders, test_folders = resolve_source(src, size)
+        n = 0
         for f in folders + test_folders:
             files = list_images([f])
+            n += len(files) if f in folders else 0
             if not files: raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass another --source")
             for _, p in files:   # stop at the first file that decodes
                 try: load_image(p, size, 8); break
                 except SkipImage: pass
             else: raise DataSourceError(f"none of the {len(files)} image files under {str(f)!r} can be decoded (source {src!r})")
-        n = sum(len(list_images([f])) for f in folders)
         if kind != 'synthetic' and n < MIN_IMAGES:
             raise DataSourceError(f"only {n} image files under {', '.join(map(str, folders))} (source {src!r}): a study needs at least "
                                   f"{MIN_IMAGES} to train, validate and test on")
@@ -298,8 +290,7 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full', a JSON fil
 
 def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bool, base: int) -> dict:
     status = {}
-    for j, (root, c) in enumerate(folders.items()):
-        root.mkdir(parents=True, exist_ok=True)
+    for j, (root, c) in enumerate(folders.items()):   # each folder was made and locked by run_study
         atomic_write_json(root / 'study.json', {**c, 'started': timestamp(), 'models_run': names,
                                                 'seed_folders': [str(r) for r in folders]})   # the report reads all seeds from here
         st = status[str(root)] = {}
