@@ -64,6 +64,39 @@ def seeds_table(roots) -> str:
                     + (', '.join(f'{b:.3f}' for b in bpd) if np.isfinite(bpd).all() else '-') + ' |')
     return '\n'.join(rows)
 
+def paired_table(root: Path) -> str:
+    "One folder's questions (each learned run against the best classical fill, ...) as paired differences per protocol, intervals over images."
+    from catvae.study import comparison_pairs
+    s, per, _ = load_runs(root)
+    prots = [c for c in ('box', 'thin', 'medium', 'thick', 'center', 'legacy') if c in set(per.protocol)]
+    rows = ['| a - b | all protocols | ' + ' | '.join(prots) + ' |', '|---|---|' + '---|' * len(prots)]
+    for a, b, _ in comparison_pairs(s):
+        cells = [paired_diff(per, a, b)] + [paired_diff(per[per.protocol == p], a, b) for p in prots]
+        rows.append(f"| {a} - {b} | " + ' | '.join(f'{d:+.2f} [{lo:+.2f}, {hi:+.2f}]' for d, lo, hi in cells) + ' |')
+    return '\n'.join(rows)
+
+def curve_table(root: Path) -> str:
+    "Validation hole PSNR after each epoch of every trained run, and the classical fills' score on the same images and masks."
+    s, _, _ = load_runs(root)
+    cols = {}
+    for m in s.model:
+        f = root / m / 'curves.csv'
+        if f.exists():
+            v = pd.read_csv(f).query("split == 'val'")
+            cols[m] = v.set_index('epoch').hole_psnr
+    if not cols: return '(no training curves)'
+    t = pd.DataFrame(cols)
+    rows = ['| epoch | ' + ' | '.join(t.columns) + ' |', '|---|' + '---|' * len(t.columns)]
+    rows += [f'| {e} | ' + ' | '.join(_f(v) for v in r) + ' |' for e, r in t.iterrows()]
+    ref = s[s.kind == 'classical'].dropna(subset=['val_hole_psnr']) if 'val_hole_psnr' in s else s.iloc[:0]
+    return '\n'.join(rows) + '\n\nSame validation images and masks: ' + ', '.join(f'{r.model} {r.val_hole_psnr:.2f}' for r in ref.itertuples())
+
+def time_line(root: Path) -> str:
+    "Each run's wall time from its status.json, and their sum."
+    secs = {d.name: json.loads((d / 'status.json').read_text()).get('seconds') for d in sorted(root.iterdir()) if (d / 'status.json').exists()}
+    secs = {k: v for k, v in secs.items() if v is not None}
+    return 'Run times (status.json): ' + ', '.join(f'{k} {v:.0f} s' for k, v in secs.items()) + f'; sum {sum(secs.values()):.0f} s'
+
 def comparisons_table(roots) -> str:
     c = study_comparisons(roots)
     rows = ['| a - b | question | seeds | mean difference (dB) [95% t-interval over seeds] | Holm p | verdict |', '|---|---|---|---|---|---|']
@@ -85,5 +118,5 @@ def aa_table(roots) -> str:
 if __name__ == '__main__':
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
     for r in roots:
-        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n')
+        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
     if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots))
