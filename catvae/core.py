@@ -59,9 +59,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get('CATVAE_CACHE', project_root() / '.cache'))
 
 def shared_data_dir() -> Path | None:
-    "The offline cat photos (`../shared/data/cats`), or None when absent."
+    "The offline cat photos (`../shared/data/cats`, or `shared/data/cats` inside the checkout), or None when absent."
     env = os.environ.get('CATVAE_SHARED_DATA')
-    cands = [Path(env)] if env else [project_root().parent / 'shared' / 'data' / 'cats']
+    cands = [Path(env)] if env else [project_root().parent / 'shared' / 'data' / 'cats', project_root() / 'shared' / 'data' / 'cats']
     for c in cands:
         if c.is_dir(): return c
     return None
@@ -106,7 +106,7 @@ def atomic_torch_save(obj, path) -> Path:
 
 # %% ../nbs/00_core.ipynb #aaabc70b
 # bump when the data split or the evaluation masks change: runs of another version are never reused or mixed
-EVAL_PROTOCOL = 2
+EVAL_PROTOCOL = 3   # 3: one test set and one set of masks for every seed; LaMa's 50% cap and stroke counts
 
 def make_run_dir(root, name: str) -> Path:
     "Create (if needed) and return `root/name` with `figures/` and `ckpt/` sub-folders."

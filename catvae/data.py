@@ -14,8 +14,9 @@ from tqdm.auto import tqdm
 from .core import cache_dir, shared_data_dir, atomic_torch_save, atomic_write_json
 
 # %% auto #0
-__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'DataSourceError', 'kaggle_dir', 'resolve_source', 'SkipImage', 'to_rgb', 'load_image',
-           'synthetic_cats', 'list_images', 'decode_folder', 'split_names', 'CatData', 'to_float', 'load_cats']
+__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'TEST_SEED', 'DataSourceError', 'kaggle_dir', 'resolve_source', 'SkipImage', 'to_rgb',
+           'load_image', 'synthetic_cats', 'list_images', 'decode_folder', 'split_names', 'CatData', 'to_float',
+           'load_cats']
 
 # %% ../nbs/01_data.ipynb #3abdb55a
 KAGGLE_HANDLE = 'mahmudulhaqueshawon/cat-image'
@@ -173,17 +174,21 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
     return out
 
 # %% ../nbs/01_data.ipynb #70a28dd2
+TEST_SEED = 0   # the test share of a pool is drawn with this seed alone: every training seed is tested on the same images
+
 def split_names(names, seed: int = 0, val_frac: float = 0.1, test_frac: float = 0.1) -> dict:
-    "Seeded `{'train','val','test'}` lists of names; a zero fraction gives an empty list."
+    "`{'train','val','test'}` lists of names: test fixed (TEST_SEED), train/val seeded by `seed`; a zero fraction gives an empty list."
     if not (0 <= val_frac < 1 and 0 <= test_frac < 1 and val_frac + test_frac < 1):
         raise ValueError(f"need 0 <= val_frac, test_frac and val_frac + test_frac < 1, got {val_frac}, {test_frac}")
     names = sorted(names)
     n = len(names)
     n_test, n_val = (max(1, round(n * f)) if f > 0 else 0 for f in (test_frac, val_frac))
     if n - n_test - n_val < 1: raise DataSourceError(f"only {n} images: too few to split into train/val/test")
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(TEST_SEED)).tolist()
+    test, rest = perm[:n_test], perm[n_test:]
+    rest = [rest[i] for i in torch.randperm(len(rest), generator=torch.Generator().manual_seed(seed)).tolist()]
     pick = lambda idx: sorted(names[i] for i in idx)
-    return {'test': pick(perm[:n_test]), 'val': pick(perm[n_test:n_test + n_val]), 'train': pick(perm[n_test + n_val:])}
+    return {'test': pick(test), 'val': pick(rest[:n_val]), 'train': pick(rest[n_val:])}
 
 # %% ../nbs/01_data.ipynb #0704b99f
 @dataclass
@@ -216,19 +221,18 @@ def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, se
         raise ValueError(f"size must be a multiple of 16 and at least 16 (64 default, 128 supported), got {size!r}")
     if n_max is not None and n_max < 3: raise ValueError(f"n_max must be at least 3, got {n_max}")
     kind, folders, test_folders = resolve_source(source, size)
-    if kind == 'synthetic':
+    if kind == 'synthetic':   # one fixed pool of drawings, whatever the seed
         n = n_max or 2000
-        d = {'images': synthetic_cats(n, size, seed), 'names': [f'synthetic/{i:05d}' for i in range(n)], 'skipped': {}}
+        d = {'images': synthetic_cats(n, size, TEST_SEED), 'names': [f'synthetic/{i:05d}' for i in range(n)], 'skipped': {}}
         sp = split_names(d['names'], seed, val_frac, test_frac)
-    elif test_folders:  # a designated test set: split only the pool into train/val, keep n_max as the total
-        n_test = None if n_max is None else max(1, round(n_max * test_frac))
-        d = decode_folder(folders, size, None if n_max is None else n_max - n_test, seed, cache=cache, progress=progress)
-        dt = decode_folder(test_folders, size, n_test, seed, cache=cache, progress=progress)
+    elif test_folders:  # a designated test set: all of it is tested; n_max caps the train/val pool
+        d = decode_folder(folders, size, n_max, seed, cache=cache, progress=progress)
+        dt = decode_folder(test_folders, size, None, TEST_SEED, cache=cache, progress=progress)
         sp = {**split_names(d['names'], seed, val_frac / (1 - test_frac), 0), 'test': sorted(dt['names'])}
         d = {'images': torch.cat([d['images'], dt['images']]), 'names': d['names'] + dt['names'],  # (N_pool + N_test, 3, S, S)
              'skipped': {**d['skipped'], **dt['skipped']}}
-    else:
-        d = decode_folder(folders, size, n_max, seed, cache=cache, progress=progress)
+    else:   # one pool drawn with TEST_SEED, so its test share is the same for every seed
+        d = decode_folder(folders, size, n_max, TEST_SEED, cache=cache, progress=progress)
         sp = split_names(d['names'], seed, val_frac, test_frac)
     index = {nm: i for i, nm in enumerate(d['names'])}
     take = lambda k: d['images'][torch.tensor([index[nm] for nm in sp[k]], dtype=torch.long)]

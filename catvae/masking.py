@@ -8,7 +8,7 @@ import math, zlib
 import torch
 
 # %% auto #0
-__all__ = ['STROKES', 'HOLE_RANGE', 'PROTOCOLS', 'MIXED', 'EVAL_BLOCK', 'check_mask', 'masked_input', 'composite',
+__all__ = ['STROKES', 'HOLE_RANGE', 'PROTOCOLS', 'MIXED', 'EVAL_BLOCK', 'EVAL_SEED', 'check_mask', 'masked_input', 'composite',
            'hole_fraction', 'box_masks', 'center_masks', 'legacy_masks', 'stroke_masks', 'make_masks', 'eval_masks']
 
 # %% ../nbs/02_masking.ipynb #c355a8f9
@@ -78,7 +78,7 @@ STROKES = {'thin': dict(min_times=4, max_times=50, max_width=10, max_len=40, box
                           boxes=dict(p=.3, margin=0, min_size=10, max_size=50, min_times=1, max_times=5)),
            'thick': dict(min_times=1, max_times=5, max_width=100, max_len=200,
                          boxes=dict(p=.3, margin=10, min_size=30, max_size=150, min_times=1, max_times=3))}
-HOLE_RANGE = (0.0, 0.7)  # LaMa redraws masks outside this hole fraction
+HOLE_RANGE = (0.0, 0.5)  # LaMa's evaluation masks keep at most 50% hole (max_tamper_area: 0.5)
 
 def _segment_masks(a, b, width, valid, size, device, chunk=2**20):
     "Union of thick segments a->b per image; a, b: (B, K, 2) (y, x); width, valid: (B, K); all on the CPU."
@@ -122,7 +122,7 @@ def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, m
 
 def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
     sc = size / 256
-    T, V = p['max_times'], max_vertex
+    T, V = p['max_times'] + 1, max_vertex   # LaMa's generator passes max_times + 1: min_times..max_times + 1 strokes
     times = torch.randint(p['min_times'], T + 1, (n, 1), generator=g)
     nvert = torch.randint(1, V + 1, (n, T, 1), generator=g)
     valid = (torch.arange(T)[None] < times)[..., None] & (torch.arange(V)[None, None] < nvert)   # (n, T, V)
@@ -173,7 +173,9 @@ def make_masks(protocol: str, n: int, size: int, generator=None, device='cpu') -
         return out
     raise ValueError(f"unknown mask protocol {protocol!r}; choose from {list(PROTOCOLS) + ['mixed']}")
 
-def eval_masks(protocol: str, n: int, size: int, seed: int = 0, device='cpu') -> torch.Tensor:
+EVAL_SEED = 0   # the one set of evaluation masks: every model and every training seed is scored on these
+
+def eval_masks(protocol: str, n: int, size: int, seed: int = EVAL_SEED, device='cpu') -> torch.Tensor:
     "The fixed evaluation masks of images 0..n-1 for `(protocol, size, seed)`; mask i does not depend on n."
     key = seed * 1_000_003 + zlib.crc32(protocol.encode()) % 1_000_003
     # drawn on the CPU whatever the device, so the masks are bit-identical everywhere

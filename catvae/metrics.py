@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 import torchmetrics.functional.image as tmf
 from tqdm.auto import tqdm
 from .masking import check_mask, composite, hole_fraction
 
 # %% auto #0
-__all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'raw_metrics', 'image_metrics',
-           'optional_metric_status', 'lpips_scorer', 'fid_score', 'image_batches', 'evaluate_inpainter', 'mean_fill',
-           'bootstrap_ci', 'summarize', 'area_bucket']
+__all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'ssim_parts', 'ssim', 'ms_ssim',
+           'raw_metrics', 'image_metrics', 'optional_metric_status', 'lpips_scorer', 'fid_score', 'image_batches',
+           'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
 
 # %% ../nbs/03_metrics.ipynb #45ede70f
 def hole_metrics(x_hat: torch.Tensor, x: torch.Tensor, m: torch.Tensor, eps: float = 1e-10) -> dict:
@@ -44,19 +45,53 @@ def msssim_params(size: int) -> tuple[int, tuple]:
     b = MSSSIM_BETAS[:scales]
     return msssim_kernel(size, scales), tuple(v / sum(b) for v in b)
 
+@functools.lru_cache(maxsize=16)
+def _band(n: int, k: int, sigma: float | None) -> torch.Tensor:
+    "(n-k+1, n) matrix whose rows are the 1-D window shifted by one: a Gaussian of `sigma` (torchmetrics' SSIM) or uniform."
+    d = torch.arange((1 - k) / 2, (1 + k) / 2, 1.0)
+    g = torch.exp(-(d / sigma) ** 2 / 2) if sigma else torch.ones(k)
+    A = torch.zeros(n - k + 1, n)
+    for i in range(n - k + 1): A[i, i:i + k] = g / g.sum()
+    return A
+
+def ssim_parts(x: torch.Tensor, y: torch.Tensor, k: int = 11, sigma: float | None = 1.5, c1: float = 1e-4, c2: float = 9e-4):
+    "Per-image `(ssim, cs)` of images in [0, 1] (B, C, H, W), as torchmetrics computes them (reflection padding; cs cropped)."
+    p = (k - 1) // 2
+    x, y = F.pad(x, (p, p, p, p), mode='reflect'), F.pad(y, (p, p, p, p), mode='reflect')        # (B, C, H+2p, W+2p)
+    Ah, Aw = _band(x.shape[-2], k, sigma).to(x), _band(x.shape[-1], k, sigma).to(x)
+    mu_x, mu_y, xx, yy, xy = (Ah @ torch.cat([x, y, x * x, y * y, x * y]) @ Aw.T).split(len(x))  # 5 x (B, C, H, W)
+    var_x, var_y = (xx - mu_x ** 2).clamp_min(0), (yy - mu_y ** 2).clamp_min(0)
+    upper, lower = 2 * (xy - mu_x * mu_y) + c2, var_x + var_y + c2
+    s = (2 * mu_x * mu_y + c1) * upper / ((mu_x ** 2 + mu_y ** 2 + c1) * lower)
+    cs = (upper / lower)[..., p:-p, p:-p] if p else upper / lower
+    return s.flatten(1).mean(1), cs.flatten(1).mean(1)
+
+def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    "Per-image SSIM (Gaussian window 11, sigma 1.5), (B,)."
+    return ssim_parts(x, y)[0]
+
+def ms_ssim(x: torch.Tensor, y: torch.Tensor, k: int, betas: tuple) -> torch.Tensor:
+    "Per-image MS-SSIM with a uniform k x k window over len(betas) scales (torchmetrics' 'relu' normalisation), (B,)."
+    terms = []
+    for _ in betas:
+        s, cs = ssim_parts(x, y, k, None)
+        terms.append(cs.relu())
+        x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+    terms[-1] = s.relu()
+    return (torch.stack(terms) ** torch.tensor(betas, dtype=x.dtype, device=x.device)[:, None]).prod(0)   # (S, B) -> (B,)
+
 def raw_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict:
     "The seed project's protocol: PSNR and SSIM of the raw output (nothing pasted back) against the whole image; each (B,)."
     x_hat, x = x_hat.float().clamp(0, 1), x.float()
     return {'raw_psnr': tmf.peak_signal_noise_ratio(x_hat, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
-            'raw_ssim': tmf.structural_similarity_index_measure(x_hat, x, data_range=1.0, reduction='none')}
+            'raw_ssim': ssim(x_hat, x)}
 
 def image_metrics(x_inp: torch.Tensor, x: torch.Tensor) -> dict:
     "Per-image PSNR, SSIM and MS-SSIM of the composite `x_inp` against `x`; each (B,)."
     x_inp, x = x_inp.float().clamp(0, 1), x.float()
     k, betas = msssim_params(x.shape[-1])
     return {'psnr': tmf.peak_signal_noise_ratio(x_inp, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
-            'ssim': tmf.structural_similarity_index_measure(x_inp, x, data_range=1.0, reduction='none'),
-            'ms_ssim': tmf.multiscale_structural_similarity_index_measure(x_inp, x, data_range=1.0, gaussian_kernel=False, kernel_size=k, betas=betas, reduction='none')}
+            'ssim': ssim(x_inp, x), 'ms_ssim': ms_ssim(x_inp, x, k, betas)}
 
 # %% ../nbs/03_metrics.ipynb #efccc459
 def _hub_file(name: str) -> Path:

@@ -12,9 +12,9 @@ from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MO
 
 # %% auto #0
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
-           'load_config', 'run_params', 'StudyError', 'run_study', 'load_runs', 'paired_diff', 'seed_differences',
-           'holm', 'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons',
-           'seed_summary', 'render_report', 'main']
+           'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor', 'execute_notebook', 'run_study',
+           'load_runs', 'paired_diff', 'seed_differences', 'holm', 'compare_over_seeds', 'study_folders', 'load_seeds',
+           'comparison_pairs', 'study_comparisons', 'seed_summary', 'render_report', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
@@ -94,7 +94,7 @@ def _run_problems(name: str, p: dict) -> list[str]:
     from catvae.training import SCHEDULES
     d = {**experiment_params(), **p}; out = []
     isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
-    for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('seed', 0), ('train_seed_offset', 0)):
+    for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('n_sample_images', 1), ('seed', 0), ('train_seed_offset', 0)):
         if not isint(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
     if isint(d['n_images']) and 0 < d['n_images'] < MIN_IMAGES:
         out.append(f"{name}: n_images must be 0 (all) or at least {MIN_IMAGES}, got {d['n_images']}: fewer leave a test set too small to measure")
@@ -183,6 +183,84 @@ class _Lock:
         raise StudyError(f"could not lock {self.path.parent}")
     def __exit__(self, *exc): self.path.unlink(missing_ok=True)
 
+# %% ../nbs/20_study.ipynb #d84967a4
+class NotebookError(RuntimeError):
+    "A cell of a notebook run by `execute_notebook` raised: `ename` and `evalue` as papermill reports them."
+    def __init__(self, ename: str, evalue: str):
+        super().__init__(f"{ename}: {evalue}"); self.ename, self.evalue = ename, evalue
+
+def executor() -> str:
+    "'papermill' when papermill and ipykernel are importable (or CATVAE_EXECUTOR says so), else 'plain'."
+    import importlib.util, os
+    want = os.environ.get('CATVAE_EXECUTOR', '')
+    if want not in ('', 'plain', 'papermill'): raise StudyError(f"CATVAE_EXECUTOR must be 'plain' or 'papermill', got {want!r}")
+    def found(m):
+        try: return importlib.util.find_spec(m) is not None
+        except (ImportError, ValueError): return False
+    have = all(found(m) for m in ('papermill', 'ipykernel'))
+    if want == 'papermill' and not have: raise StudyError("CATVAE_EXECUTOR=papermill but papermill or ipykernel is not installed")
+    return want or ('papermill' if have else 'plain')
+
+_PLAIN = r"""
+import ast, contextlib, io, json, sys, traceback, warnings
+import matplotlib; matplotlib.use('Agg')
+warnings.filterwarnings('ignore', message='.*non-interactive.*')   # plt.show() under Agg
+path = sys.argv[1]; nb = json.load(open(path)); ns = {'__name__': '__main__'}
+for cell in nb['cells']:
+    if cell['cell_type'] != 'code': continue
+    src = '\n'.join(l for l in ''.join(cell['source']).splitlines() if not l.lstrip().startswith(('%', '!')))  # no magics
+    out, cell['outputs'] = io.StringIO(), []
+    try:
+        tree = ast.parse(src)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        with contextlib.redirect_stdout(out):
+            exec(compile(tree, '<cell>', 'exec'), ns)
+            val = eval(compile(ast.Expression(last.value), '<cell>', 'eval'), ns) if last else None
+        err = None
+    except BaseException as e: err, val = e, None
+    if out.getvalue(): cell['outputs'].append({'output_type': 'stream', 'name': 'stdout', 'text': out.getvalue()})
+    if val is not None:
+        cell['outputs'].append({'output_type': 'execute_result', 'execution_count': None, 'metadata': {}, 'data': {'text/plain': repr(val)[:20000]}})
+    if err is not None:
+        cell['outputs'].append({'output_type': 'error', 'ename': type(err).__name__, 'evalue': str(err),
+                                'traceback': traceback.format_exception(err)})
+        break
+json.dump(nb, open(path, 'w'), indent=1)
+sys.exit(1 if err is not None else 0)
+"""
+
+def _inject(nb: dict, parameters: dict) -> dict:
+    "The notebook with a cell of `parameters` assignments after its `parameters` cell, tagged as papermill tags it."
+    cells = nb['cells']
+    at = next((i + 1 for i, c in enumerate(cells) if 'parameters' in c.get('metadata', {}).get('tags', [])), 0)
+    src = '# Parameters\n' + ''.join(f"{k} = {v!r}\n" for k, v in parameters.items())
+    new = {'cell_type': 'code', 'execution_count': None, 'id': 'injected-parameters', 'metadata': {'tags': ['injected-parameters']},
+           'outputs': [], 'source': src}
+    return {**nb, 'cells': cells[:at] + [new] + cells[at:]}
+
+def execute_notebook(src,                # the template notebook
+                     dst,                # where the executed notebook goes
+                     parameters: dict,   # injected after the `parameters` cell
+                     cwd=None):          # working directory of the run (default: the repository)
+    "Execute `src` with `parameters` into `dst`: papermill in a Jupyter kernel where installed, else plain Python; a failing cell raises (ename, evalue)."
+    import subprocess, os
+    cwd = str(cwd or project_root())
+    if executor() == 'papermill':
+        import papermill as pm
+        pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name='python3', progress_bar=False,
+                            cwd=cwd, extra_arguments=KERNEL_ARGS)
+        return Path(dst)
+    from catvae.core import atomic_write_text
+    atomic_write_text(dst, json.dumps(_inject(json.loads(Path(src).read_text()), parameters), indent=1))
+    env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONPATH': os.pathsep.join([str(project_root())] + ([os.environ['PYTHONPATH']] if os.environ.get('PYTHONPATH') else []))}
+    r = subprocess.run([sys.executable, '-c', _PLAIN, str(Path(dst).resolve())], cwd=cwd, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode:
+        try: err = next(o for c in json.loads(Path(dst).read_text())['cells'] for o in c.get('outputs', []) if o['output_type'] == 'error')
+        except Exception: raise NotebookError('ProcessError', f"exit code {r.returncode}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no message'}") from None
+        raise NotebookError(err['ename'], err['evalue'])
+    return Path(dst)
+
 # %% ../nbs/20_study.ipynb #f0d801f2
 def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since: float, every: float = 5.) -> None:
     "Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's end)."
@@ -204,7 +282,6 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
 
 def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) -> str:
     "Run (or skip) one model of a study; returns 'ok', 'skipped' or 'failed'."
-    import papermill as pm
     params = run_params(cfg, m, out, device); run = out / m
     state, _ = _run_state(run, params)
     if not redo and state == 'finished':
@@ -218,8 +295,7 @@ def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) ->
     watcher = threading.Thread(target=_follow, args=(run, m, params.get('epochs', '?'), log, stop, t0), daemon=True)
     watcher.start()
     try:
-        pm.execute_notebook(str(template('experiment')), str(run / 'experiment.ipynb'), parameters=params,
-                            kernel_name='python3', progress_bar=False, cwd=str(project_root()), extra_arguments=KERNEL_ARGS)
+        execute_notebook(template('experiment'), run / 'experiment.ipynb', params)
         status = 'ok'
         atomic_write_json(run / 'status.json', {'model': m, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
         data = json.loads((run / 'metrics.json').read_text()).get('data', {})
@@ -298,7 +374,9 @@ def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bo
             tag = f"[{f'seed {base + j}, ' if len(folders) > 1 else ''}{i + 1}/{len(names)}]"
             st[m] = _run_one(c, m, root, device, redo, log, tag)
     first = next(iter(folders))
-    if report: log(f"report: {render_report(first)}")
+    if report:
+        try: log(f"report: {render_report(first)}")
+        except NotebookError as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); run `catvae report {first}` where Jupyter is installed")
     return status[str(first)] if len(folders) == 1 else status
 
 # %% ../nbs/20_study.ipynb #15aeae94
@@ -477,16 +555,15 @@ def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
 
 # %% ../nbs/20_study.ipynb #3bae7b6b
 def render_report(root, title: str | None = None) -> Path:
-    "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and `root/report.html`."
-    import papermill as pm, nbformat
-    from nbconvert import HTMLExporter
+    "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and (with nbconvert) `root/report.html`."
     root = Path(root).resolve()
     if not root.is_dir(): raise StudyError(f"{root} does not exist")
     if not (root / 'study.json').exists() and not any((d / 'params.json').exists() for d in root.iterdir() if d.is_dir()):
         raise StudyError(f"{root} is not a study folder (no study.json and no run folders); give the folder `catvae study` wrote")
     nb_out = root / 'report.ipynb'
-    pm.execute_notebook(str(template('report')), str(nb_out), parameters={'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'},
-                        kernel_name='python3', progress_bar=False, cwd=str(project_root()), extra_arguments=KERNEL_ARGS)
+    execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'})
+    try: import nbformat; from nbconvert import HTMLExporter
+    except ImportError: return nb_out   # a machine without nbconvert: the executed notebook only
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nbformat.read(nb_out, 4))
     from catvae.core import atomic_write_text
     return atomic_write_text(root / 'report.html', body)

@@ -13,7 +13,7 @@ from catvae.study import run_study
 @pytest.mark.skipif(shared_data_dir() is None, reason='needs the offline photos in ../shared')
 def test_shared_photos_test_on_the_disjoint_eval_set():
     d = load_cats('shared', 64, n_max=200, seed=3, progress=False)
-    assert [len(d.names[k]) for k in ('train', 'val', 'test')] == [160, 20, 20]
+    assert [len(d.names[k]) for k in ('train', 'val', 'test')] == [178, 22, 1000]   # n_max caps the pool; all 1,000 eval cats test
     assert all(n.startswith('eval64/') for n in d.names['test'])
     assert all(n.startswith('train64/') for n in d.names['train'] + d.names['val'])
     assert not {n.split('/')[1] for n in d.names['test']} & {n.split('/')[1] for n in d.names['train']}
@@ -80,3 +80,11 @@ def test_study_fails_fast_on_an_empty_folder(tmp_path):
     cfg = {'name': 't', 'defaults': {'source': 'synthetic'}, 'models': {'mean_fill': {}, 'vae': {'source': str(tmp_path / 'empty')}}}
     with pytest.raises(DataSourceError, match='no image files'): run_study(cfg, tmp_path / 'study', report=False, log=lambda *a: None)
     assert not (tmp_path / 'study').exists()
+
+
+def test_one_test_set_for_every_seed(photo_dir):
+    "A training seed changes the train/val split, never the test images, whatever the source."
+    for src in ('synthetic', str(photo_dir)) + (('shared',) if shared_data_dir() else ()):
+        a, b = (load_cats(src, 32, n_max=100, seed=s, progress=False) for s in (0, 7))
+        assert a.names['test'] == b.names['test'] and torch.equal(a.test, b.test), src
+        assert a.names['train'] != b.names['train'], src

@@ -158,3 +158,19 @@ def test_evaluate_on_unseen_photos(study, tmp_path):
     s, per, _ = load_runs(tmp_path / 'ev')
     assert set(s.model) == {'vae', 'vae_again', 'mean_fill'} and len(per) == 3 * 10 * 3
     assert dict(zip(s.model, s.kind))['vae'] == 'sampler' and (tmp_path / 'ev' / 'report.html').exists()
+
+
+def test_plain_executor_gives_the_papermill_numbers(photo_dir, tmp_path, monkeypatch):
+    "Without a Jupyter kernel the experiment notebook runs as plain Python and scores every image exactly as papermill does."
+    cfg = {'name': 'plain', 'defaults': {'source': str(photo_dir), 'size': 32, 'n_images': 60, 'epochs': 1, 'batch_size': 16,
+                                         'n_eval': 8, 'n_samples': 2, 'device': 'cpu', 'eval_protocols': 'box,thin'},
+           'models': {'mean_fill': {}, 'vae': {'model_kwargs': {'ch': 8, 'max_ch': 16, 'z_ch': 4}}}}
+    tables = {}
+    for ex in ('papermill', 'plain'):
+        monkeypatch.setenv('CATVAE_EXECUTOR', ex)
+        assert run_study(cfg, out=tmp_path / ex, log=lambda s: None, report=False) == {'mean_fill': 'ok', 'vae': 'ok'}
+        tables[ex] = {m: pd.read_csv(tmp_path / ex / m / 'per_image.csv') for m in ('mean_fill', 'vae')}
+    for m in ('mean_fill', 'vae'): pd.testing.assert_frame_equal(tables['plain'][m], tables['papermill'][m])
+    nb = json.loads((tmp_path / 'plain' / 'vae' / 'experiment.ipynb').read_text())
+    assert any('injected-parameters' in c['metadata'].get('tags', []) for c in nb['cells'])
+    assert any(o.get('name') == 'stdout' and 'trained in' in o['text'] for c in nb['cells'] for o in c.get('outputs', []))

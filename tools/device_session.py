@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""One GPU session of the study, as one prepared command: machine facts, throughput benchmarks, then the `full`
+config's classical fills and backbone models (unet, vae) over 3 training seeds, run side by side, sized to a time
+budget; everything it wrote is packed into one archive.
+
+    python tools/device_session.py --out $OUT --budget 420              # on the GPU machine (repository root)
+    python tools/device_session.py --out /tmp/rehearsal --budget 240 --tiny --device cpu   # a rehearsal here
+
+The GPU machine has torch but no Jupyter: the study runs the experiment notebook as plain Python
+(`catvae.study.execute_notebook`); wheels carried in `.whl/` (fastcore) are installed first. The number of
+epochs is chosen from the measured training throughput so the three seeds finish inside the budget (at most the
+config's 60); it is recorded in every run's params.json and printed here. Unpack the archive in the repository
+(`for f in full*.tgz; do tar xzf $f; done`) and render the report with `catvae report runs/full` and `catvae seeds runs/full
+runs/full-seed1 runs/full-seed2`.
+"""
+import argparse, json, math, os, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = 'mean_fill,telea,navier_stokes,biharmonic,unet,vae'
+BENCH_MODELS = 'unet,vae,vae_global,vqvae,avae,avae_adv,treevi,treevi_coupled'
+
+def sh(cmd, log, timeout=None, env=None):
+    "Run `cmd`, output to the file `log` (and a line here); returns the exit code (124 on timeout)."
+    t0 = time.time()
+    with open(log, 'w') as f:
+        try: rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout, env=env, cwd=ROOT).returncode
+        except subprocess.TimeoutExpired: rc = 124
+    print(f"[{time.strftime('%H:%M:%S')}] rc={rc} in {time.time() - t0:.0f}s: {' '.join(map(str, cmd))[:160]}", flush=True)
+    return rc
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--out', required=True, help='folder for the logs and the archive')
+    ap.add_argument('--budget', type=float, default=420, help='seconds for the whole session')
+    ap.add_argument('--device', default='cuda')
+    ap.add_argument('--seeds', type=int, default=3)
+    ap.add_argument('--tiny', action='store_true', help='rehearsal sizes: 600 images, 100 test images, 2 benchmark models')
+    ap.add_argument('--max-epochs', type=int, default=60)
+    ap.add_argument('--runs', default=str(ROOT / 'runs'), help='where the study folders go (the archive holds them as runs/...)')
+    a = ap.parse_args()
+    t_start = time.time(); left = lambda: a.budget - (time.time() - t_start)
+    top = Path(a.out).resolve(); out = top / 'logs'; out.mkdir(parents=True, exist_ok=True)   # logs, packed at the end
+    env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'CATVAE_EXECUTOR': 'plain'}
+    wheels = sorted((ROOT / '.whl').glob('*.whl'))
+    if wheels:   # packages the machine lacks (fastcore), installed outside the image
+        subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index', '--no-deps', '--no-compile',
+                        '--no-cache-dir', '--upgrade', '--target', '/tmp/catvae-site', *map(str, wheels)], check=True)
+    env['PYTHONPATH'] = os.pathsep.join([str(ROOT)] + (['/tmp/catvae-site'] if wheels else []) + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
+    py = [sys.executable]
+    # 1. what machine this is
+    sh(py + ['-c', "import torch, platform; print(torch.__version__, torch.version.cuda, platform.platform()); "
+                   "print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'); print('cpu threads', torch.get_num_threads())"],
+       out / 'machine.txt', 60, env)
+    if a.device == 'cuda': sh(['nvidia-smi'], out / 'nvidia-smi.txt', 30, env)
+    # 2. decode the photos once (every later process reads the cache)
+    n_img = 600 if a.tiny else 0
+    sh(py + ['-c', f"from catvae.data import load_cats; print(load_cats('shared', 64, n_max={n_img or None}, progress=False))"],
+       out / 'decode.txt', 300, env)
+    # 3. throughput: catvae's pipeline vs the naive one, every learned model of the full config
+    bench = BENCH_MODELS if not a.tiny else 'unet,vae'
+    sh(py + ['benchmarks/throughput.py', '--config', 'full', '--device', a.device, '--models', bench, '--source', 'shared',
+             '--steps', '5' if a.tiny else '20', '--n-images', '600' if a.tiny else '4000', '--workers', '4']
+             + (['--batch-size', '32'] if a.tiny else []),
+       out / 'bench.txt', min(100, max(30, left() * 0.25)), env)
+    ips = {}
+    for line in (out / 'bench.txt').read_text().splitlines():
+        if line.startswith("{'model'"):
+            r = eval(line, {'nan': float('nan')}); ips[r['model']] = r.get('train_fast_img_s')
+    # 4. epochs that fit: three processes share the device; 40% of what is left goes to the two models' training
+    n_train = 533 if a.tiny else 10221
+    slow = min([v for k, v in ips.items() if k in ('unet', 'vae') and v] or [100.0])
+    train_s = 0.4 * left() / 2                                         # per model, per process
+    epochs = max(1, min(a.max_epochs, math.floor(train_s * slow / a.seeds / n_train)))
+    print(f"throughput (img/s): {ips}; {left():.0f}s left -> {epochs} epochs", flush=True)
+    (out / 'plan.json').write_text(json.dumps({'ips': ips, 'epochs': epochs, 'seeds': a.seeds, 'left_s': left()}))
+    # 5. the study: one process per seed, side by side; each gives up before the budget ends
+    sets = ['--set', f'epochs={epochs}'] + (['--set', 'n_images=600', '--set', 'n_eval=100', '--set', 'n_sample_images=50',
+                                              '--set', 'batch_size=32'] if a.tiny else [])
+    procs = []
+    for s in range(a.seeds):
+        folder = Path(a.runs) / ('full' if s == 0 else f'full-seed{s}')
+        cmd = py + ['-c', 'import sys; from catvae.study import main; sys.exit(main())', 'study', '--config', 'full',
+                    '--models', MODELS, '--source', 'shared', '--device', a.device, '--no-report', '--out', str(folder), '--seeds', '1', *sets]
+        if s: cmd += ['--seed', str(s)]
+        f = open(out / f'study-seed{s}.txt', 'w')
+        procs.append((subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT,
+                                       env={**env, 'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 2) // a.seeds))}), f))
+    deadline = time.time() + left() - 25
+    for p, f in procs:
+        try: p.wait(timeout=max(1, deadline - time.time()))
+        except subprocess.TimeoutExpired: p.kill(); p.wait(); print(f"a study process was stopped at the budget", flush=True)
+        f.close()
+    print(f"[{time.strftime('%H:%M:%S')}] studies done, {left():.0f}s left", flush=True)
+    # 6. one archive: the study folders without checkpoints, the benchmark json, the logs
+    runs_root = Path(a.runs).parent
+    runs = [p.relative_to(runs_root) for p in sorted(Path(a.runs).glob('full*'))]
+    bench_json = sorted((ROOT / 'runs' / 'bench').glob('throughput-full-*.json'))
+    for r in runs:   # one archive per seed folder (each file that comes back is capped); figures of the first seed only
+        subprocess.run(['tar', 'czf', str(top / f'{r.name}.tgz'), '--exclude=ckpt', '--exclude=*.pt',
+                        *([] if r.name == 'full' else ['--exclude=figures']), '-C', str(runs_root), str(r)], check=False)
+    for b in bench_json: (out / b.name).write_bytes(b.read_bytes())
+    for p, _ in procs: print('exit', p.returncode)
+    for s in range(a.seeds): print((out / f'study-seed{s}.txt').read_text()[-1500:])
+    print((out / 'bench.txt').read_text()[-2500:])
+    subprocess.run(['tar', 'czf', str(top / 'logs.tgz'), '-C', str(top), 'logs'], check=False)   # few files come back: one archive
+    subprocess.run(['rm', '-rf', str(out)], check=False)
+
+if __name__ == '__main__':
+    main()
