@@ -16,7 +16,7 @@ from .data import to_rgb
 
 # %% auto #0
 __all__ = ['MIN_PHOTOS', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo', 'save_inpainting',
-           'evaluate_photos']
+           'inpaint_file', 'evaluate_photos']
 
 # %% ../nbs/21_inpaint.ipynb #07e80233
 class RunError(ValueError):
@@ -167,6 +167,32 @@ def save_inpainting(res: dict, img: np.ndarray, hole: np.ndarray, out, overwrite
     fig.tight_layout(); fig.savefig(names[-1], dpi=110); plt.close(fig)
     return names
 
+# %% ../nbs/21_inpaint.ipynb #228e9956
+def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a classical fill's run works too)
+                 image,                # the photo, any size
+                 out,                  # the composite, e.g. result.png (samples, std map and panel are written beside it)
+                 mask=None,            # an image of the photo's size, bright where pixels are missing
+                 box=None,             # or a rectangular hole x,y,w,h in pixels
+                 samples: int = 0,     # k completions drawn from the model, and their per-pixel std
+                 seed: int = 0,        # seed of the samples
+                 device='cpu',         # 'cpu', 'cuda' or 'auto'
+                 force: bool = False,  # overwrite existing output files
+                 log=print) -> list[Path]:
+    "Inpaint the photo `image` with the run `run` and write the composite to `out`; returns the files written."
+    if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h (one of them)")
+    if samples < 0: raise ValueError(f"--samples must be 0 or more, got {samples}")
+    if Path(out).resolve() == Path(image).resolve(): raise ValueError("--out is the input photo; pick another file name")
+    img = read_photo(image)
+    hole = read_mask(mask, img.shape) if mask is not None else box_mask(box, img.shape)
+    net, params = load_trained(run, device)
+    if samples and not hasattr(net, 'sample_inpaint'): log(f"note: {params['model']} draws no samples; writing its single fill")
+    elif samples == 1: log("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
+    learned = any(True for _ in net.parameters())
+    res = inpaint_photo(net, params['size'] if learned else None, img, hole, samples, seed, device)
+    files = save_inpainting(res, img, hole, out, force)
+    if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): log("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
+    return files
+
 # %% ../nbs/21_inpaint.ipynb #1e3542e2
 MIN_PHOTOS = 10   # fewer make the intervals of a report meaningless
 
@@ -180,7 +206,9 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                     photos,           # any folder of photos the study never saw
                     out=None,         # where the scores go; default <study>/photos-<folder name>
                     n_max: int | None = None,   # score at most this many photos (all by default)
-                    device='cpu', log=print, report: bool = True,
+                    device='cpu',     # 'cpu', 'cuda' or 'auto'
+                    log=print,        # where progress lines go
+                    report: bool = True,    # render a report of the scores
                     force: bool = False):   # replace the scores of an earlier call into the same folder
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
     from catvae.data import decode_folder, list_images, DataSourceError

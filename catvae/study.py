@@ -14,7 +14,7 @@ from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MO
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
            'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor', 'execute_notebook', 'run_study',
            'load_runs', 'paired_diff', 'seed_differences', 'holm', 'compare_over_seeds', 'study_folders', 'load_seeds',
-           'comparison_pairs', 'study_comparisons', 'seed_summary', 'render_report', 'main']
+           'comparison_pairs', 'study_comparisons', 'seed_summary', 'render_report', 'add_args', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
@@ -316,12 +316,12 @@ def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) ->
 
 def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full', a JSON file or a config dict
               out=None,                # study folder; default runs/<config name>
-              models=None,             # a subset of the config's runs (list or comma-separated)
+              models=None,             # a subset of the config's runs (comma-separated or a list)
               redo: bool = False,      # run finished models again
-              device: str | None = None,   # override the device of every run
+              device: str | None = None,   # override the device of every run ('cpu', 'cuda')
               report: bool = True,     # render the report at the end
               log=print,               # where progress lines go
-              seed: int | None = None, # training seed (and split and masks) of a single-seed study; folder <name>-seed<S>
+              seed: int | None = None, # the training seed of a single-seed study, folder <name>-seed<S> (the test images and masks never change)
               source: str | None = None,   # override the data source of every run
               seeds: int | None = None,   # run the study under this many seeds (the config's seed, +1, +2 ... in sibling folders); None: the config's `seeds` (1 if absent)
               overrides: dict | None = None,   # experiment parameters set for every run (e.g. from `--set epochs=1`)
@@ -554,7 +554,9 @@ def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
     return out.sort_values('mean', ascending=False).reset_index()
 
 # %% ../nbs/20_study.ipynb #3bae7b6b
-def render_report(root, title: str | None = None) -> Path:
+def render_report(root,                        # a study folder, e.g. runs/smoke
+                  title: str | None = None,      # the report's heading (default: catvae study: <folder name>)
+                  ) -> Path:
     "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and (with nbconvert) `root/report.html`."
     root = Path(root).resolve()
     if not root.is_dir(): raise StudyError(f"{root} does not exist")
@@ -568,82 +570,74 @@ def render_report(root, title: str | None = None) -> Path:
     from catvae.core import atomic_write_text
     return atomic_write_text(root / 'report.html', body)
 
-# %% ../nbs/20_study.ipynb #e13ab1aa
+# %% ../nbs/20_study.ipynb #e817cb68
+def _arg_type(anno, default):
+    "int, float or str for a parameter, from its annotation (a string under `from __future__ import annotations`) or default."
+    s = (anno if isinstance(anno, str) else getattr(anno, '__name__', '')).replace(' ', '').split('|')
+    for t in (int, float):
+        if t.__name__ in s: return t
+    return type(default) if isinstance(default, (int, float)) and not isinstance(default, bool) else str
+
+def add_args(parser,              # an argparse parser (or sub-parser)
+             fn,                  # the function whose parameters become the options
+             skip=(),             # parameters that are not options (callbacks, set otherwise)
+             positional=()):      # parameters given without a --name
+    "One option per parameter of `fn`, its docments comment as the help; returns the parameter names added."
+    import inspect
+    from fastcore.docments import docments
+    names = []
+    for k, d in docments(fn, full=True).items():
+        if k == 'return' or k in skip: continue
+        h, dflt, flag = d['docment'] or '', d['default'], '--' + k.replace('_', '-')
+        if k in positional: parser.add_argument(k, help=h)
+        elif dflt is True: parser.add_argument('--no-' + k.replace('_', '-'), dest=k, action='store_false', help=f'do not {h}' if h else None)
+        elif dflt is False: parser.add_argument(flag, dest=k, action='store_true', help=h)
+        elif dflt is inspect.Parameter.empty: parser.add_argument(flag, dest=k, required=True, type=_arg_type(d['anno'], None), help=h)
+        else: parser.add_argument(flag, dest=k, default=dflt, type=_arg_type(d['anno'], dflt),
+                                  help=h + ('' if dflt is None else f' (default {dflt})'))
+        names.append(k)
+    return names
+
+# %% ../nbs/20_study.ipynb #9a8e2318
 def main(argv=None):
     "The `catvae` command."
+    from catvae import inpaint as ip
     ap = argparse.ArgumentParser(prog='catvae', description='catvae: VAE inpainting study of cat photos')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
-    s.add_argument('--config', default='smoke', help="'smoke', 'cpu-long', 'full' or a JSON file")
-    s.add_argument('--models', default=None, help='comma-separated subset of the config models')
-    s.add_argument('--out', default=None, help="study folder (default: the repository's runs/<config name>, wherever you run the command)")
-    s.add_argument('--device', default=None, help="override the device ('cpu', 'cuda')")
-    s.add_argument('--redo', action='store_true', help='run finished models again')
-    s.add_argument('--no-report', action='store_true', help='do not render the report at the end')
-    s.add_argument('--source', default=None, help="override the data source: 'shared', 'kaggle[:owner/name[/versions/N]]' or a folder")
-    s.add_argument('--seed', type=int, default=None, help='another training seed: overrides the config seed, default folder runs/<name>-seed<S>')
-    s.add_argument('--seeds', type=int, default=None, help="run the study under S seeds (the config seed, +1, ...; default: the config's 'seeds', else 1): the report then compares models over seeds")
+    keys = ', '.join(k for k in experiment_params() if k not in RUNNER_PARAMS + SET_ELSEWHERE)
+    cmds = {'study': (run_study, add_args(s, run_study, skip=('log', 'overrides')))}
     s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                   help='set an experiment parameter for every model (repeatable); keys: ' + ', '.join(k for k in experiment_params() if k not in RUNNER_PARAMS + SET_ELSEWHERE))
+                   help=f'set an experiment parameter for every model (repeatable); keys: {keys}')
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
     sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
     r = sub.add_parser('report', help='render the report of a study folder')
-    r.add_argument('runs', help='study folder, e.g. runs/smoke')
+    cmds['report'] = (render_report, add_args(r, render_report, positional=('root',)))
     i = sub.add_parser('inpaint', help='inpaint your own photo with a trained run (or a classical fill)')
-    i.add_argument('run', help='a run folder, e.g. runs/smoke/vae')
-    i.add_argument('image', help='the photo, any size')
-    g = i.add_mutually_exclusive_group(required=True)
-    g.add_argument('--mask', help='an image of the same size, bright where pixels are missing')
-    g.add_argument('--box', help='a rectangular hole x,y,w,h in pixels')
-    i.add_argument('--out', required=True, help='the composite, e.g. result.png (samples, std map and panel beside it)')
-    i.add_argument('--samples', type=int, default=0, help='k completions drawn from the model, and their per-pixel std (default 0)')
-    i.add_argument('--seed', type=int, default=0, help='seed of the samples (default 0)')
-    i.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")
-    i.add_argument('--force', action='store_true', help='overwrite existing output files')
+    cmds['inpaint'] = (ip.inpaint_file, add_args(i, ip.inpaint_file, skip=('log',), positional=('run', 'image')))
     e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
-    e.add_argument('study', help='a study folder, e.g. runs/smoke')
-    e.add_argument('--photos', required=True, help='a folder of photos')
-    e.add_argument('--out', default=None, help='default <study>/photos-<folder name>')
-    e.add_argument('--n-max', type=int, default=None, help='score at most this many photos')
-    e.add_argument('--device', default='cpu', help="'cpu' (default), 'cuda' or 'auto'")
-    e.add_argument('--force', action='store_true', help='replace the scores of an earlier evaluate into the same folder')
+    cmds['evaluate'] = (ip.evaluate_photos, add_args(e, ip.evaluate_photos, skip=('log',), positional=('study',)))
     a = ap.parse_args(argv)
-    try: return _main(ap, a)
+    try: return _main(ap, a, cmds)
     except KeyboardInterrupt:
         ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the others from their last checkpoint\n")
 
-def _main(ap, a):
+def _main(ap, a, cmds):
+    kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}   # the parsed options, as the function's keyword arguments
     if a.cmd == 'study':
-        try:
-            st = run_study(a.config, a.out, a.models, a.redo, a.device, not a.no_report, seed=a.seed, source=a.source,
-                           seeds=a.seeds, overrides=parse_set(a.set))
+        try: st = run_study(**kw('study'), overrides=parse_set(a.set))
         except (ValueError, FileNotFoundError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
         print(json.dumps(st))
         flat = [v for x in st.values() for v in (x.values() if isinstance(x, dict) else [x])]
         return 1 if 'failed' in flat else 0  # the others' results and the report are kept
-    if a.cmd in ('inpaint', 'evaluate'):
-        from catvae import inpaint as ip
-        try:
-            if a.cmd == 'evaluate':
-                print(ip.evaluate_photos(a.study, a.photos, a.out, a.n_max, a.device, force=a.force)); return 0
-            if a.samples < 0: raise ValueError(f"--samples must be 0 or more, got {a.samples}")
-            if Path(a.out).resolve() == Path(a.image).resolve(): raise ValueError("--out is the input photo; pick another file name")
-            img = ip.read_photo(a.image)
-            hole = ip.read_mask(a.mask, img.shape) if a.mask else ip.box_mask(a.box, img.shape)
-            net, params = ip.load_trained(a.run, a.device)
-            if a.samples and not hasattr(net, 'sample_inpaint'): print(f"note: {params['model']} draws no samples; writing its single fill")
-            elif a.samples == 1: print("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
-            learned = any(True for _ in net.parameters())
-            res = ip.inpaint_photo(net, params['size'] if learned else None, img, hole, a.samples, a.seed, a.device)
-            for f in ip.save_inpainting(res, img, hole, a.out, a.force): print(f)
-            if Path(a.out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): print("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
-            return 0
-        except (ValueError, FileExistsError, FileNotFoundError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
     if a.cmd == 'seeds':
         try: ss, cmp = seed_summary(a.runs), study_comparisons(a.runs)
         except (ValueError, FileNotFoundError) as e: ap.exit(2, f"catvae seeds: {e}\n")
         with pd.option_context('display.width', 200):
             print(ss.round(3).to_string(index=False, na_rep='-')); print(); print(cmp.round(4).to_string(index=False, na_rep='-'))
         return 0
-    try: print(render_report(a.runs)); return 0
-    except StudyError as e: ap.exit(2, f"catvae report: {e}\n")
+    try:
+        res = cmds[a.cmd][0](**kw(a.cmd))
+        for f in (res if isinstance(res, list) else [res]): print(f)
+        return 0
+    except (ValueError, FileExistsError, FileNotFoundError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
