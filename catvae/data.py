@@ -154,10 +154,11 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
     if not files:
         raise DataSourceError(f"no image files ({', '.join(sorted(IMG_EXTS))}) under {[str(f) for f in folders]}; "
                               "check the path or use source='shared' / 'kaggle'")
+    subset = None   # all files: one cache file for every seed
     if n_max is not None and n_max < len(files):
         keep = torch.randperm(len(files), generator=torch.Generator().manual_seed(seed))[:n_max].sort().values
-        files = [files[i] for i in keep.tolist()]
-    path = cache_dir() / f"images_{size}_{_cache_key(files, size, min_side, (n_max, seed))}.pt"
+        files, subset = [files[i] for i in keep.tolist()], (n_max, seed)
+    path = cache_dir() / f"images_{size}_{_cache_key(files, size, min_side, subset)}.pt"
     if cache and path.exists(): out = torch.load(path, weights_only=False)
     else:
         imgs, names, skipped = [], [], {}

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from .core import build_model, atomic_write_json, timestamp
-from .masking import composite
+from .masking import composite, EVAL_SEED
 from .data import to_rgb
 
 # %% auto #0
@@ -242,14 +242,14 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     for i, (name, (net, params)) in enumerate(runs.items()):
         x = data[params['size']]
         log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
-        per = evaluate_model(net, x, params['eval_protocols'], n_eval=len(x), seed=params['seed'], device=device, progress=False)
+        per = evaluate_model(net, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
         met = json.loads((study / name / 'metrics.json').read_text())
         d = dest / name; d.mkdir(parents=True, exist_ok=True)
         (d / 'per_image.csv').write_text(per.to_csv(index=False))
         atomic_write_json(d / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(study / name)})
         atomic_write_json(d / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
                                                'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
-                                               'data': {'test': len(x)}, 'summary': summarize_run(per, seed=params['seed'])})
+                                               'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})
     atomic_write_json(dest / 'study.json', {'name': dest.name, 'photos': str(photos), 'trained_in': str(study), 'started': timestamp()})
     if report: log(f"report: {render_report(dest, title=f'{study.name}: trained runs scored on {photos.name}')}")
     return dest

@@ -3,8 +3,8 @@
 config's classical fills and backbone models (unet, vae) over 3 training seeds, run side by side, sized to a time
 budget; everything it wrote is packed into one archive.
 
-    python tools/device_session.py --out $OUT --budget 420              # on the GPU machine (repository root)
-    python tools/device_session.py --out /tmp/rehearsal --budget 240 --tiny --device cpu   # a rehearsal here
+    python tools/device_session.py --out $OUT --budget 430              # on the GPU machine (repository root)
+    python tools/device_session.py --out /tmp/rehearsal --budget 240 --tiny --device cpu   # a rehearsal here (folders in /tmp/rehearsal/runs)
 
 The GPU machine has torch but no Jupyter: the study runs the experiment notebook as plain Python
 (`catvae.study.execute_notebook`); wheels carried in `.whl/` (fastcore) are installed first. The number of
@@ -13,7 +13,7 @@ config's 60); it is recorded in every run's params.json and printed here. Unpack
 (`for f in full*.tgz; do tar xzf $f; done`) and render the report with `catvae report runs/full` and `catvae seeds runs/full
 runs/full-seed1 runs/full-seed2`.
 """
-import argparse, json, math, os, subprocess, sys, time
+import argparse, json, math, os, signal, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,9 +37,10 @@ def main():
     ap.add_argument('--seeds', type=int, default=3)
     ap.add_argument('--tiny', action='store_true', help='rehearsal sizes: 600 images, 100 test images, 2 benchmark models')
     ap.add_argument('--max-epochs', type=int, default=60)
-    ap.add_argument('--runs', default=str(ROOT / 'runs'), help='where the study folders go (the archive holds them as runs/...)')
+    ap.add_argument('--runs', default=None, help='where the study folders go (default: runs/ of the repository; with --tiny, OUT/runs)')
     a = ap.parse_args()
     t_start = time.time(); left = lambda: a.budget - (time.time() - t_start)
+    a.runs = a.runs or str(Path(a.out).resolve() / 'runs' if a.tiny else ROOT / 'runs')   # a rehearsal never writes into runs/
     top = Path(a.out).resolve(); out = top / 'logs'; out.mkdir(parents=True, exist_ok=True)   # logs, packed at the end
     env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'CATVAE_EXECUTOR': 'plain'}
     wheels = sorted((ROOT / '.whl').glob('*.whl'))
@@ -84,17 +85,21 @@ def main():
                     '--models', MODELS, '--source', 'shared', '--device', a.device, '--no-report', '--out', str(folder), '--seeds', '1', *sets]
         if s: cmd += ['--seed', str(s)]
         f = open(out / f'study-seed{s}.txt', 'w')
-        procs.append((subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT,
+        procs.append((subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
                                        env={**env, 'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 2) // a.seeds))}), f))
     deadline = time.time() + left() - 25
     for p, f in procs:
         try: p.wait(timeout=max(1, deadline - time.time()))
-        except subprocess.TimeoutExpired: p.kill(); p.wait(); print(f"a study process was stopped at the budget", flush=True)
+        except subprocess.TimeoutExpired:   # the study and its notebook process: Ctrl-C first, so the run is recorded as interrupted
+            os.killpg(p.pid, signal.SIGINT)
+            try: p.wait(timeout=10)
+            except subprocess.TimeoutExpired: os.killpg(p.pid, signal.SIGKILL); p.wait()
+            print("a study process was stopped at the budget", flush=True)
         f.close()
     print(f"[{time.strftime('%H:%M:%S')}] studies done, {left():.0f}s left", flush=True)
     # 6. one archive: the study folders without checkpoints, the benchmark json, the logs
     runs_root = Path(a.runs).parent
-    runs = [p.relative_to(runs_root) for p in sorted(Path(a.runs).glob('full*'))]
+    runs = [p.relative_to(runs_root) for p in sorted(Path(a.runs).glob('full*')) if p.name in ('full', *(f'full-seed{s}' for s in range(1, a.seeds)))]
     bench_json = sorted((ROOT / 'runs' / 'bench').glob('throughput-full-*.json'))
     for r in runs:   # one archive per seed folder (each file that comes back is capped); figures of the first seed only
         subprocess.run(['tar', 'czf', str(top / f'{r.name}.tgz'), '--exclude=ckpt', '--exclude=*.pt',

@@ -35,12 +35,29 @@ def protocol_table(root: Path) -> str:
     return '\n'.join(rows)
 
 def sample_table(root: Path) -> str:
-    s, _, _ = load_runs(root)
+    "The k-sample statistics, with the model's own fill and the best classical fill on the same images (the first n_sample_images)."
+    s, per, _ = load_runs(root)
     if 'sample_best_of_k_psnr' not in s: return '(no model with samples)'
-    rows = ['| model | inpaint | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |', '|---|---|---|---|---|---|---|---|']
+    ref = s[s.kind == 'classical'].sort_values('hole_psnr').model.iloc[-1] if (s.kind == 'classical').any() else None
+    rows = [f'| model | images | inpaint | {ref} | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |',
+            '|---|---|---|---|---|---|---|---|---|---|']
     for r in s.dropna(subset=['sample_best_of_k_psnr']).itertuples():
-        rows.append(f"| {r.model} | {r.hole_psnr:.2f} | {r.sample_mean_of_k_psnr:.2f} | {r.sample_sample_psnr:.2f} | {r.sample_best_of_k_psnr:.2f} | "
-                    f"{r.sample_hole_std:.3f} | {r.sample_std_err_corr:.2f} | {_f(getattr(r, 'stat_kl_per_image', None), 1)} |")
+        sm = pd.read_csv(root / r.model / 'samples.csv')
+        n = int(sm.groupby('protocol').size().max())                # the first n test images of every protocol
+        same = lambda m: per[(per.model == m) & (per.image < n)].hole_psnr.mean()
+        rows.append(f"| {r.model} | {n} | {same(r.model):.2f} | {_f(same(ref)) if ref else '-'} | {sm.mean_of_k_psnr.mean():.2f} | "
+                    f"{sm.sample_psnr.mean():.2f} | {sm.best_of_k_psnr.mean():.2f} | {sm.hole_std.mean():.3f} | {sm.std_err_corr.mean():.2f} | "
+                    f"{_f(getattr(r, 'stat_kl_per_image', None), 1)} |")
+    return '\n'.join(rows)
+
+def raw_table(root: Path) -> str:
+    "The seed project's protocol: PSNR/SSIM of the raw output (nothing pasted back) against the whole image, on the legacy square."
+    s, per, _ = load_runs(root)
+    if 'raw_psnr' not in per or per.raw_psnr.isna().all(): return '(no raw-output metrics in these runs)'
+    leg = per[per.protocol == 'legacy'] if (per.protocol == 'legacy').any() else per
+    g = leg.groupby('model')[['raw_psnr', 'raw_ssim', 'psnr', 'ssim']].mean().loc[[m for m in s.model if m in set(leg.model)]]
+    rows = ['| model | raw PSNR (dB) | raw SSIM | composite PSNR | composite SSIM |', '|---|---|---|---|---|']
+    rows += [f"| {m} | {r.raw_psnr:.2f} | {r.raw_ssim:.3f} | {r.psnr:.2f} | {r.ssim:.3f} |" for m, r in g.iterrows()]
     return '\n'.join(rows)
 
 def seeds_table(roots) -> str:
@@ -118,5 +135,5 @@ def aa_table(roots) -> str:
 if __name__ == '__main__':
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
     for r in roots:
-        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
+        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{raw_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
     if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots))
