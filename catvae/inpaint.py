@@ -182,6 +182,7 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
     if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h (one of them)")
     if samples < 0: raise ValueError(f"--samples must be 0 or more, got {samples}")
     if Path(out).resolve() == Path(image).resolve(): raise ValueError("--out is the input photo; pick another file name")
+    if mask is not None and Path(out).resolve() == Path(mask).resolve(): raise ValueError("--out is the mask file; pick another file name")
     img = read_photo(image)
     hole = read_mask(mask, img.shape) if mask is not None else box_mask(box, img.shape)
     net, params = load_trained(run, device)

@@ -42,8 +42,8 @@ def parse_set(items) -> dict:
         k = k.strip()
         if k in SET_ELSEWHERE: raise ValueError(f"--set {it!r}: {k} is not set for every run at once; "
                                                 + ("use --seed S or --seeds S" if k == 'seed' else "set it per run in the config"))
-        if not sep or k not in known:
-            raise ValueError(f"--set {it!r}: expected key=value with key one of {', '.join(known)}")
+        if not sep: raise ValueError(f"--set {it!r}: expected key=value, e.g. epochs=1")
+        if k not in known: raise ValueError(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}")
         d = known[k]
         try:
             if isinstance(d, bool): out[k] = {'true': True, 'false': False, '1': True, '0': False}[v.strip().lower()]
@@ -380,7 +380,8 @@ def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bo
     first = next(iter(folders))
     if report:
         try: log(f"report: {render_report(first)}")
-        except (NotebookError, StudyError) as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); run `catvae report {first}` where Jupyter is installed")
+        except NotebookError as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); see {first / 'report.ipynb'}")
+        except StudyError as e: log(f"report: not rendered: {e}")
     return status[str(first)] if len(folders) == 1 else status
 
 # %% ../nbs/20_study.ipynb #15aeae94
@@ -567,8 +568,10 @@ def render_report(root,                        # a study folder, e.g. runs/smoke
     if not (root / 'study.json').exists() and not any((d / 'params.json').exists() for d in root.iterdir() if d.is_dir()):
         raise StudyError(f"{root} is not a study folder (no study.json and no run folders); give the folder `catvae study` wrote")
     if executor() != 'papermill':   # the report displays markdown, tables and plots: plain Python would print their reprs
-        raise StudyError("rendering the report needs papermill and ipykernel (a Jupyter kernel); run "
-                         f"`catvae report {root}` on a machine where they are installed")
+        import os
+        why = ("CATVAE_EXECUTOR=plain is set" if os.environ.get('CATVAE_EXECUTOR') == 'plain' else "papermill or ipykernel is not installed")
+        raise StudyError(f"the report needs a Jupyter kernel and {why}: run `catvae report {root}` where papermill and "
+                         "ipykernel are installed (without CATVAE_EXECUTOR=plain)")
     nb_out = root / 'report.ipynb'
     execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'})
     try: import nbformat; from nbconvert import HTMLExporter
@@ -641,7 +644,10 @@ def _main(ap, a, cmds):
         try: ss, cmp = seed_summary(a.runs), study_comparisons(a.runs)
         except (ValueError, FileNotFoundError) as e: ap.exit(2, f"catvae seeds: {e}\n")
         with pd.option_context('display.width', 200):
-            print(ss.round(3).to_string(index=False, na_rep='-')); print(); print(cmp.round(4).to_string(index=False, na_rep='-'))
+            print('hole PSNR (dB) per run and seed, mean over every (protocol, image) pair')
+            print(ss.round(3).to_string(index=False, na_rep='-')); print()
+            print(cmp.round(4).to_string(index=False, na_rep='-') if len(cmp) else
+                  'one seed folder: no seed-level comparison (run the study with --seeds 3, or add folders of other seeds)')
         return 0
     try:
         res = cmds[a.cmd][0](**kw(a.cmd))
