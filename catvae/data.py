@@ -14,13 +14,14 @@ from tqdm.auto import tqdm
 from .core import cache_dir, shared_data_dir, atomic_torch_save, atomic_write_json
 
 # %% auto #0
-__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'TEST_SEED', 'DataSourceError', 'kaggle_dir', 'resolve_source', 'SkipImage', 'to_rgb',
-           'load_image', 'synthetic_cats', 'list_images', 'decode_folder', 'split_names', 'CatData', 'to_float',
-           'load_cats']
+__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'IMAGE_ERRORS', 'TEST_SEED', 'DataSourceError', 'kaggle_dir', 'resolve_source',
+           'SkipImage', 'to_rgb', 'load_image', 'synthetic_cats', 'list_images', 'decode_folder', 'split_names',
+           'CatData', 'to_float', 'load_cats']
 
 # %% ../nbs/01_data.ipynb #3abdb55a
 KAGGLE_HANDLE = 'mahmudulhaqueshawon/cat-image'
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
+IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError)   # what Pillow raises on a broken file
 
 class DataSourceError(ValueError):
     "A data source is missing, empty or cannot be downloaded."
@@ -99,7 +100,7 @@ def load_image(path, size: int = 64, min_side: int = 16) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load(); im = to_rgb(im)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
+    except IMAGE_ERRORS as e:
         raise SkipImage(f"unreadable: {type(e).__name__}") from None
     w, h = im.size
     if min(w, h) < min_side: raise SkipImage(f"too small: {w}x{h} < {min_side}")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
-from .masking import eval_masks, composite, hole_fraction, PROTOCOLS
+from .masking import eval_masks, composite, hole_fraction, PROTOCOLS, EVAL_SEED
 from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, METRICS
 
 # %% auto #0
@@ -17,7 +17,7 @@ __all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 
            'inpainting_rows', 'uncertainty_rows']
 
 # %% ../nbs/06_evaluation.ipynb #ddb485aa
-def evaluate_model(model, test_u8: torch.Tensor, protocols=PROTOCOLS, n_eval: int = 200, seed: int = 0,
+def evaluate_model(model, test_u8: torch.Tensor, protocols=PROTOCOLS, n_eval: int = 200, seed: int = EVAL_SEED,
                    device='cpu', batch_size: int = 128, progress: bool = True) -> pd.DataFrame:
     "Per-image metrics of `model.inpaint` for every protocol; columns protocol, image, hole_frac, bucket, metrics."
     bad = [p for p in protocols if p not in PROTOCOLS]
@@ -107,7 +107,7 @@ def plot_grid(rows: dict, path=None, title: str = '', scale: float = 1.2):
     return fig
 
 @torch.no_grad()
-def inpainting_rows(model, test_u8, protocol: str = 'box', n: int = 8, seed: int = 0, device='cpu') -> dict:
+def inpainting_rows(model, test_u8, protocol: str = 'box', n: int = 8, seed: int = EVAL_SEED, device='cpu') -> dict:
     "masked / output / truth rows for the first `n` test images under the fixed `protocol` masks."
     x = test_u8[:n].to(device).float() / 255
     m = eval_masks(protocol, len(x), x.shape[-1], seed=seed, device=device)
@@ -115,7 +115,7 @@ def inpainting_rows(model, test_u8, protocol: str = 'box', n: int = 8, seed: int
     return {'masked': x * (1 - m) + .5 * m, 'output': composite(x, x_hat, m), 'truth': x}
 
 @torch.no_grad()
-def uncertainty_rows(model, test_u8, protocol: str = 'box', n: int = 6, k: int = 8, seed: int = 0, device='cpu') -> dict:
+def uncertainty_rows(model, test_u8, protocol: str = 'box', n: int = 6, k: int = 8, seed: int = EVAL_SEED, device='cpu') -> dict:
     "masked / 3 samples / sample std (hole) / truth rows."
     x = test_u8[:n].to(device).float() / 255
     m = eval_masks(protocol, len(x), x.shape[-1], seed=seed, device=device)

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from .core import build_model, atomic_write_json, timestamp
 from .masking import composite, EVAL_SEED
-from .data import to_rgb
+from .data import to_rgb, IMAGE_ERRORS
 
 # %% auto #0
 __all__ = ['MIN_PHOTOS', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo', 'save_inpainting',
@@ -52,7 +52,7 @@ def read_photo(path) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load(); return np.asarray(to_rgb(im), dtype=np.uint8).copy()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
+    except IMAGE_ERRORS as e:
         raise ValueError(f"cannot read the image {path}: {type(e).__name__}") from None
 
 def read_mask(path, shape) -> np.ndarray:
@@ -64,7 +64,7 @@ def read_mask(path, shape) -> np.ndarray:
                 a = np.asarray(im.convert('RGBA'), dtype=np.float64)
                 m = (a[..., :3].mean(-1) * a[..., 3] / 255) > 127
             else: m = np.asarray(to_rgb(im), dtype=np.float64).mean(-1) > 127
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
+    except IMAGE_ERRORS as e:
         raise ValueError(f"cannot read the mask {path}: {type(e).__name__}") from None
     if m.shape != tuple(shape[:2]):
         raise ValueError(f"the mask {path} is {m.shape[1]}x{m.shape[0]} but the image is {shape[1]}x{shape[0]}; they must match")

@@ -53,6 +53,10 @@ def parse_set(items) -> dict:
         except (KeyError, ValueError): raise ValueError(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true or false'}") from None
     return out
 
+def _is_int(v) -> bool:
+    "An integer that is not a bool (JSON and argparse give both)."
+    return isinstance(v, int) and not isinstance(v, bool)
+
 def _check_keys(d: dict, where: str) -> None:
     allowed = set(experiment_params()) - set(RUNNER_PARAMS)
     extra = set(d) - allowed
@@ -72,7 +76,7 @@ def load_config(config) -> dict:
     if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
     seeds = cfg.get('seeds', 1)
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1: raise ValueError(f"'seeds' must be an integer >= 1, got {seeds!r}")
+    if not _is_int(seeds) or seeds < 1: raise ValueError(f"'seeds' must be an integer >= 1, got {seeds!r}")
     return {'name': cfg.get('name', 'study'), 'defaults': dict(cfg.get('defaults', {})), 'models': cfg['models'], 'seeds': seeds}
 
 def run_params(cfg: dict, run: str, out: Path, device: str | None = None) -> dict:
@@ -93,12 +97,11 @@ def _run_problems(name: str, p: dict) -> list[str]:
     from catvae.masking import PROTOCOLS
     from catvae.training import SCHEDULES
     d = {**experiment_params(), **p}; out = []
-    isint = lambda v: isinstance(v, int) and not isinstance(v, bool)
     for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('n_sample_images', 1), ('seed', 0), ('train_seed_offset', 0)):
-        if not isint(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
-    if isint(d['n_images']) and 0 < d['n_images'] < MIN_IMAGES:
+        if not _is_int(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
+    if _is_int(d['n_images']) and 0 < d['n_images'] < MIN_IMAGES:
         out.append(f"{name}: n_images must be 0 (all) or at least {MIN_IMAGES}, got {d['n_images']}: fewer are too few to train and validate on")
-    if not isint(d['size']) or d['size'] < 16 or d['size'] % 16: out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
+    if not _is_int(d['size']) or d['size'] < 16 or d['size'] % 16: out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
     if isinstance(d['lr'], bool) or not isinstance(d['lr'], (int, float)) or not d['lr'] > 0: out.append(f"{name}: lr must be a positive number, got {d['lr']!r}")
     if d['lr_schedule'] not in SCHEDULES: out.append(f"{name}: lr_schedule must be one of {list(SCHEDULES)}, got {d['lr_schedule']!r}")
     if d['train_mask'] not in (*PROTOCOLS, 'mixed'): out.append(f"{name}: train_mask must be one of {list(PROTOCOLS) + ['mixed']}, got {d['train_mask']!r}")
@@ -113,7 +116,7 @@ def _run_problems(name: str, p: dict) -> list[str]:
     try: kw = json.loads(kw) if isinstance(kw, str) else kw
     except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
     if not isinstance(kw, dict): out.append(f"{name}: model_kwargs must be a JSON object, got {kw!r}"); kw = {}
-    if isint(d['size']):   # the model's own check of its config fields and values, without building it
+    if _is_int(d['size']):   # the model's own check of its config fields and values, without building it
         try: model_config(d['model'], d['size'], **kw)
         except Exception as e: out.append(f"{name}: model_kwargs: {str(e).splitlines()[0]}")
     return out
@@ -342,11 +345,11 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
     bad = [m for m in names if m not in cfg['models']]
     if bad: raise StudyError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
     seeds = ((1 if seed is not None else cfg['seeds']) if seeds is None else seeds)   # --seed S alone adds one seed folder
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1: raise StudyError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if not _is_int(seeds) or seeds < 1: raise StudyError(f"seeds must be an integer >= 1, got {seeds!r}")
     base = cfg['defaults'].get('seed', experiment_params()['seed']) if seed is None else seed
-    if not isinstance(base, int) or isinstance(base, bool) or base < 0: raise StudyError(f"seed must be an integer >= 0, got {base!r}")
+    if not _is_int(base) or base < 0: raise StudyError(f"seed must be an integer >= 0, got {base!r}")
     folders = {}
-    for k in range(int(seeds)):   # the first seed keeps the config's folder name unless a seed was asked for
+    for k in range(seeds):   # the first seed keeps the config's folder name unless a seed was asked for
         s = base + k
         name = cfg['name'] if (seed is None and k == 0) else f"{cfg['name']}-seed{s}"
         root = (Path(out).resolve().parent / (Path(out).name + ('' if k == 0 else f'-seed{s}'))) if out else runs_dir() / name
@@ -492,22 +495,26 @@ def compare_over_seeds(diffs: pd.DataFrame, alpha: float = .05) -> pd.DataFrame:
     return out
 
 # %% ../nbs/20_study.ipynb #c95bf864
+def _study_json(folder) -> dict:
+    "A study folder's `study.json` ({} when it has none)."
+    f = Path(folder) / 'study.json'
+    return json.loads(f.read_text()) if f.exists() else {}
+
 def _settings(folder: Path) -> dict:
     "What a study folder was run with, its seed left out: folders that agree on it are seeds of one study."
-    st = json.loads((Path(folder) / 'study.json').read_text()) if (Path(folder) / 'study.json').exists() else {}
+    st = _study_json(folder)
     return {'defaults': {k: v for k, v in st.get('defaults', {}).items() if k != 'seed'}, 'models': st.get('models')}
 
 def study_folders(root) -> list[Path]:
     "The seed folders of the study in `root`: those its `study.json` lists, else its `<root>-seed*` siblings run with the same settings."
     root = Path(root).resolve()
-    st = json.loads((root / 'study.json').read_text()) if (root / 'study.json').exists() else {}
+    st = _study_json(root)
     listed = [Path(f) for f in st.get('seed_folders', []) if (Path(f) / 'study.json').exists()]
     cands = listed if len(listed) > 1 else sorted(p for p in root.parent.glob(f'{root.name}-seed*') if (p / 'study.json').exists())
     return list(dict.fromkeys([root] + [p for p in cands if _settings(p) == _settings(root)]))
 
 def _seed_of(folder: Path):
-    st = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
-    return st.get('defaults', {}).get('seed', folder.name)
+    return _study_json(folder).get('defaults', {}).get('seed', folder.name)
 
 def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     "`(summary, per_image)` of several seed folders stacked, with a `seed` column."

@@ -4,16 +4,18 @@
     python tools/results_tables.py runs/smoke                       # one study: summary and per-protocol tables
     python tools/results_tables.py runs/smoke runs/smoke-seed1 ...  # several seeds: the per-seed and seed-level comparison tables as well
 """
-import json, sys
+import functools, json, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from catvae.study import load_runs, paired_diff, study_comparisons
 
+_runs = functools.lru_cache(None)(load_runs)   # each folder read (and its intervals bootstrapped) once for all its tables
+
 def _f(v, nd=2): return '-' if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
 
 def summary_table(root: Path) -> str:
-    s, _, _ = load_runs(root)
+    s, _, _ = _runs(root)
     rows = ['| model | hole PSNR (dB) [95% CI] | composite PSNR | SSIM | MS-SSIM | hole bits/dim | image bits/dim | params | train (s) | train img/s |',
             '|---|---|---|---|---|---|---|---|---|---|']
     for r in s.itertuples():
@@ -26,7 +28,7 @@ def summary_table(root: Path) -> str:
     return '\n'.join(rows)
 
 def protocol_table(root: Path) -> str:
-    s, per, _ = load_runs(root)
+    s, per, _ = _runs(root)
     piv = per.pivot_table(index='model', columns='protocol', values='hole_psnr', aggfunc='mean').loc[list(s.model)]
     frac = per.groupby('protocol').hole_frac.mean()
     cols = [c for c in ('box', 'thin', 'medium', 'thick', 'center', 'legacy') if c in piv]
@@ -36,7 +38,7 @@ def protocol_table(root: Path) -> str:
 
 def sample_table(root: Path) -> str:
     "The k-sample statistics, with the model's own fill and the best classical fill on the same images (the first n_sample_images)."
-    s, per, _ = load_runs(root)
+    s, per, _ = _runs(root)
     if 'sample_best_of_k_psnr' not in s: return '(no model with samples)'
     ref = s[s.kind == 'classical'].sort_values('hole_psnr').model.iloc[-1] if (s.kind == 'classical').any() else None
     rows = [f'| model | images | inpaint | {ref} | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |',
@@ -52,7 +54,7 @@ def sample_table(root: Path) -> str:
 
 def raw_table(root: Path) -> str:
     "The seed project's protocol: PSNR/SSIM of the raw output (nothing pasted back) against the whole image, on the legacy square."
-    s, per, _ = load_runs(root)
+    s, per, _ = _runs(root)
     if 'raw_psnr' not in per or per.raw_psnr.isna().all(): return '(no raw-output metrics in these runs)'
     leg = per[per.protocol == 'legacy'] if (per.protocol == 'legacy').any() else per
     g = leg.groupby('model')[['raw_psnr', 'raw_ssim', 'psnr', 'ssim']].mean().loc[[m for m in s.model if m in set(leg.model)]]
@@ -64,7 +66,7 @@ def seeds_table(roots) -> str:
     per_seed = {}
     for root in roots:
         seed = json.loads((root / 'study.json').read_text())['defaults']['seed']
-        s, per, _ = load_runs(root)
+        s, per, _ = _runs(root)
         per_seed[seed] = (s.set_index('model'), per)
     seeds = sorted(per_seed)
     models = [m for m in per_seed[seeds[0]][0].index if all(m in per_seed[k][0].index for k in seeds)]
@@ -84,7 +86,7 @@ def seeds_table(roots) -> str:
 def paired_table(root: Path) -> str:
     "One folder's questions (each learned run against the best classical fill, ...) as paired differences per protocol, intervals over images."
     from catvae.study import comparison_pairs
-    s, per, _ = load_runs(root)
+    s, per, _ = _runs(root)
     prots = [c for c in ('box', 'thin', 'medium', 'thick', 'center', 'legacy') if c in set(per.protocol)]
     rows = ['| a - b | all protocols | ' + ' | '.join(prots) + ' |', '|---|---|' + '---|' * len(prots)]
     for a, b, _ in comparison_pairs(s):
@@ -94,7 +96,7 @@ def paired_table(root: Path) -> str:
 
 def curve_table(root: Path) -> str:
     "Validation hole PSNR after each epoch of every trained run, and the classical fills' score on the same images and masks."
-    s, _, _ = load_runs(root)
+    s, _, _ = _runs(root)
     cols = {}
     for m in s.model:
         f = root / m / 'curves.csv'
@@ -128,7 +130,7 @@ def aa_table(roots) -> str:
     rows = ['| A/A pair | per seed: difference [95% CI over test images] |', '|---|---|']
     for a, b, q in comparison_pairs(summary):
         if q.startswith('A/A'):
-            d = [paired_diff(load_runs(r)[1], a, b) for r in roots]
+            d = [paired_diff(_runs(r)[1], a, b) for r in roots]
             rows.append(f"| {a} - {b} | " + '; '.join(f'{x:+.2f} [{lo:+.2f}, {hi:+.2f}]' for x, lo, hi in d) + ' |')
     return '\n'.join(rows)
 
