@@ -180,7 +180,7 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
             for o in opts:
                 for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * f
             with amp:
-                out = step_fn(x, m, opts, step) if step_fn else default_step(fwd, x, m, opts, step, clip)
+                out = step_fn(x, m, opts, step, total) if step_fn else default_step(fwd, x, m, opts, step, clip)
             for k, v in {'loss': out.loss.detach(), **out.terms}.items(): sums[k] = sums.get(k, 0) + v.float()
             cnt += 1; step += 1
             if step % cfg.log_every == 0 or cnt == nb:

@@ -15,7 +15,7 @@ from .backbone import (UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective,
                              reparameterize, iw_average, bits_per_hole_dim, _gn)
 
 # %% auto #0
-__all__ = ['VAEConfig', 'LatentHeads', 'VAE', 'free_bits_kl']
+__all__ = ['VAEConfig', 'image_encoder', 'LatentHeads', 'VAE', 'free_bits_kl']
 
 # %% ../nbs/10_vae.ipynb #be78ca30
 @dataclass
@@ -28,14 +28,19 @@ class VAEConfig(UNetConfig):
     gsnn: float = 0.5       # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone
     z_skip: bool = True     # the linear path from z to the logistic mean
 
+def image_encoder(widths: list, level: int) -> nn.Sequential:
+    "Strided convolutions from the whole image [x, m] (B, 4, S, S) to (B, widths[level], S / 2**level, S / 2**level)."
+    w = widths[:level + 1]
+    layers = [nn.Conv2d(4, w[0], 3, 1, 1), nn.SiLU()]
+    for a, b in zip(w[:-1], w[1:]): layers += [nn.Conv2d(a, b, 4, 2, 1), _gn(b), nn.SiLU()]
+    return nn.Sequential(*layers)
+
 class LatentHeads(nn.Module):
     "The prior p(z | c) from the context features, and the posterior q(z | x, m) from the context features and the whole image."
     def __init__(self, size: int, widths: list, z_ch: int, z_level: int):
         super().__init__()
-        w, c = widths[:z_level + 1], widths[z_level]
-        layers = [nn.Conv2d(4, w[0], 3, 1, 1), nn.SiLU()]               # [x, m]: the whole image
-        for a, b in zip(w[:-1], w[1:]): layers += [nn.Conv2d(a, b, 4, 2, 1), _gn(b), nn.SiLU()]
-        self.image_enc = nn.Sequential(*layers)                         # (B, 4, S, S) -> (B, c, z_res, z_res)
+        c = widths[z_level]
+        self.image_enc = image_encoder(widths, z_level)                 # (B, 4, S, S) -> (B, c, z_res, z_res)
         self.post = nn.Sequential(nn.Conv2d(2 * c, c, 3, 1, 1), nn.SiLU(), nn.Conv2d(c, 2 * z_ch, 1))
         self.prior = nn.Sequential(nn.Conv2d(c, c, 3, 1, 1), nn.SiLU(), nn.Conv2d(c, 2 * z_ch, 1))
 
@@ -77,19 +82,30 @@ class VAE(UNet):
 def _flat(t): return t.flatten(1)             # (B, z_ch, r, r) -> (B, z_ch * r * r)
 
 @patch
-def elbo_terms(self: VAE, x, m, prior_path: bool = False):
-    "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics (with `prior_path`, also the NLL at a prior draw)."
-    fill, hs = self.context(x, m)
-    h = self.latent_features(hs)
+def latent(self: VAE, h, x, m) -> dict:
+    """One draw `z` (B, z_ch, r, r) from the posterior and its statistics: `kl_dim` (B, D), the closed-form KL to the
+    prior per latent dimension; `kl_extra` (B,), any rest of the KL that has no closed form (none here); `log_ratio` (B,),
+    log q - log p at the draw, for the importance weights. Every model of the family overrides this one method."""
     mu_p, logvar_p = self.heads.p(h)
     mu_q, logvar_q = self.heads.q(h, x, m)
     z = reparameterize(mu_q, logvar_q)                                  # (B, z_ch, r, r)
-    mu, log_s = self.predict(fill, hs, z)
-    nll = hole_nll(x, mu, log_s, m)
     kl_dim = kl_normal(*(_flat(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
-    st = dict(mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, z=z, kl_dim=kl_dim)
-    if prior_path: st['nll_prior'] = hole_nll(x, *self.predict(fill, hs, reparameterize(mu_p, logvar_p)), m)
-    return nll, kl_dim.sum(1), mu, log_s, st
+    zf = _flat(z)
+    log_ratio = gaussian_log_prob(zf, _flat(mu_q), _flat(logvar_q)) - gaussian_log_prob(zf, _flat(mu_p), _flat(logvar_p))
+    return dict(z=z, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim,
+                kl_extra=torch.zeros_like(log_ratio), log_ratio=log_ratio)
+
+@patch
+def elbo_terms(self: VAE, x, m, prior_path: bool = False):
+    "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics (with `prior_path`, also the NLL and mean at a prior draw)."
+    fill, hs = self.context(x, m)
+    st = self.latent(self.latent_features(hs), x, m)
+    mu, log_s = self.predict(fill, hs, st['z'])
+    nll = hole_nll(x, mu, log_s, m)
+    if prior_path:
+        st['mu_prior'], log_s0 = self.predict(fill, hs, reparameterize(st['mu_p'], st['logvar_p']))
+        st['nll_prior'] = hole_nll(x, st['mu_prior'], log_s0, m)
+    return nll, st['kl_dim'].sum(1) + st['kl_extra'], mu, log_s, st
 
 # %% ../nbs/10_vae.ipynb #f8d46904
 def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, D), nats
@@ -104,7 +120,7 @@ def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, 
 def forward(self: VAE, x, m) -> ModelOutput:
     g = self.cfg.gsnn
     nll, kl, mu, log_s, st = self.elbo_terms(x, m, prior_path=g > 0)
-    kl_train = free_bits_kl(st['kl_dim'], self.cfg.free_bits) if self.cfg.free_bits > 0 else kl
+    kl_train = free_bits_kl(st['kl_dim'], self.cfg.free_bits) + st['kl_extra'] if self.cfg.free_bits > 0 else kl
     loss = per_dim_objective(nll, m, kl_train, self.cfg.beta)
     nd = hole_dims(m).sum().clamp_min(1)
     terms = {'hole_bpd': nll.sum() / nd / math.log(2), 'kl': kl.mean(), 'nelbo_bpd': (nll + kl).sum() / nd / math.log(2)}
@@ -138,28 +154,27 @@ def sample_inpaint(self: VAE, x, m, k: int = 8):
 @patch
 @torch.no_grad()
 def hole_log_likelihood(self: VAE, x, m, k: int = 32):
-    "Importance-weighted log P(x_hole | context) per image (nats) with q(z | x, m) as proposal, k samples: (B,)."
+    "Importance-weighted log P(x_hole | context) per image (nats) with the posterior as proposal, k samples: (B,)."
     fill, hs = self.context(x, m)
     h = self.latent_features(hs)
-    mu_p, logvar_p = map(_flat, self.heads.p(h))
-    mu_q, logvar_q = self.heads.q(h, x, m)
     log_w = []
     for _ in range(k):
-        z = reparameterize(mu_q, logvar_q)                              # (B, z_ch, r, r)
-        mu, log_s = self.predict(fill, hs, z)
-        zf = _flat(z)
-        log_w.append(-hole_nll(x, mu, log_s, m) + gaussian_log_prob(zf, mu_p, logvar_p)
-                     - gaussian_log_prob(zf, _flat(mu_q), _flat(logvar_q)))
+        st = self.latent_iw(h, x, m)                                    # one draw of every latent, log q - log p
+        log_w.append(-hole_nll(x, *self.predict(fill, hs, st['z']), m) - st['log_ratio'])
     return iw_average(torch.stack(log_w))                               # (k, B) -> (B,)
+
+@patch
+def latent_iw(self: VAE, h, x, m) -> dict:
+    "The per-image proposal of the importance weights: `latent` (a model whose training posterior couples images overrides this)."
+    return self.latent(h, x, m)
 
 @patch
 @torch.no_grad()
 def summary_stats(self: VAE, x, m) -> dict:
     "KL per image and per hole dimension, active latent units, mean prior and posterior std."
-    fill, hs = self.context(x, m)
-    h = self.latent_features(hs)
-    mu_p, logvar_p = self.heads.p(h); mu_q, logvar_q = self.heads.q(h, x, m)
-    kl = kl_normal(_flat(mu_q), _flat(logvar_q), _flat(mu_p), _flat(logvar_p))
+    st = self.latent_iw(self.latent_features(self.context(x, m)[1]), x, m)
+    mu_p, logvar_p, mu_q, logvar_q = st['mu_p'], st['logvar_p'], st['mu_q'], st['logvar_q']
+    kl = st['kl_dim'].sum(1) + st['kl_extra']
     active = ((_flat(mu_q) - _flat(mu_p)).float().var(0) > 0.01).float().mean()   # units whose posterior moves off the prior
     return {'kl_per_image': float(kl.mean()), 'kl_bits_per_hole_dim': float(bits_per_hole_dim(kl, m).mean()),
             'active_latent_frac': float(active), 'z_dims': int(_flat(mu_p).shape[1]),

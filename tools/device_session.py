@@ -5,6 +5,7 @@ budget; everything it wrote is packed into one archive.
 
     python tools/device_session.py --out $OUT --budget 430              # on the GPU machine (repository root)
     python tools/device_session.py --out /tmp/rehearsal --budget 240 --tiny --device cpu   # a rehearsal here (folders in /tmp/rehearsal/runs)
+    python tools/device_session.py --out $OUT --budget 520 --config smoke --models vqvae,avae --no-bench --keep-epochs   # another config's runs
 
 The GPU machine has torch but no Jupyter: the study runs the experiment notebook as plain Python
 (`catvae.study.execute_notebook`); wheels carried in `.whl/` (fastcore) are installed first. The number of
@@ -37,6 +38,10 @@ def main():
     ap.add_argument('--seeds', type=int, default=3)
     ap.add_argument('--tiny', action='store_true', help='rehearsal sizes: 600 images, 100 test images, 2 benchmark models')
     ap.add_argument('--max-epochs', type=int, default=60)
+    ap.add_argument('--config', default='full', help="the study config ('full', 'smoke', ...)")
+    ap.add_argument('--models', default=MODELS, help='the runs of the study, comma-separated')
+    ap.add_argument('--no-bench', action='store_true', help='skip the throughput benchmarks')
+    ap.add_argument('--keep-epochs', action='store_true', help="train for the config's epochs instead of sizing them to the budget")
     ap.add_argument('--runs', default=None, help='where the study folders go (default: runs/ of the repository; with --tiny, OUT/runs)')
     a = ap.parse_args()
     t_start = time.time(); left = lambda: a.budget - (time.time() - t_start)
@@ -60,12 +65,12 @@ def main():
        out / 'decode.txt', 300, env)
     # 3. throughput: catvae's pipeline vs the naive one, every learned model of the full config
     bench = BENCH_MODELS if not a.tiny else 'unet,vae'
-    sh(py + ['benchmarks/throughput.py', '--config', 'full', '--device', a.device, '--models', bench, '--source', 'shared',
+    if not a.no_bench: sh(py + ['benchmarks/throughput.py', '--config', 'full', '--device', a.device, '--models', bench, '--source', 'shared',
              '--steps', '5' if a.tiny else '20', '--n-images', '600' if a.tiny else '4000', '--workers', '4']
              + (['--batch-size', '32'] if a.tiny else []),
        out / 'bench.txt', min(100, max(30, left() * 0.25)), env)
     ips = {}
-    for line in (out / 'bench.txt').read_text().splitlines():
+    for line in ((out / 'bench.txt').read_text().splitlines() if (out / 'bench.txt').exists() else []):
         if line.startswith("{'model'"):
             r = eval(line, {'nan': float('nan')}); ips[r['model']] = r.get('train_fast_img_s')
     # 4. epochs that fit: three processes share the device; 40% of what is left goes to the two models' training
@@ -76,13 +81,13 @@ def main():
     print(f"throughput (img/s): {ips}; {left():.0f}s left -> {epochs} epochs", flush=True)
     (out / 'plan.json').write_text(json.dumps({'ips': ips, 'epochs': epochs, 'seeds': a.seeds, 'left_s': left()}))
     # 5. the study: one process per seed, side by side; each gives up before the budget ends
-    sets = ['--set', f'epochs={epochs}'] + (['--set', 'n_images=600', '--set', 'n_eval=100', '--set', 'n_sample_images=50',
+    sets = ([] if a.keep_epochs else ['--set', f'epochs={epochs}']) + (['--set', 'n_images=600', '--set', 'n_eval=100', '--set', 'n_sample_images=50',
                                               '--set', 'batch_size=32'] if a.tiny else [])
     procs = []
     for s in range(a.seeds):
-        folder = Path(a.runs) / ('full' if s == 0 else f'full-seed{s}')
-        cmd = py + ['-c', 'import sys; from catvae.study import main; sys.exit(main())', 'study', '--config', 'full',
-                    '--models', MODELS, '--source', 'shared', '--device', a.device, '--no-report', '--out', str(folder), '--seeds', '1', *sets]
+        folder = Path(a.runs) / (a.config if s == 0 else f'{a.config}-seed{s}')
+        cmd = py + ['-c', 'import sys; from catvae.study import main; sys.exit(main())', 'study', '--config', a.config,
+                    '--models', a.models, '--source', 'shared', '--device', a.device, '--no-report', '--out', str(folder), '--seeds', '1', *sets]
         if s: cmd += ['--seed', str(s)]
         f = open(out / f'study-seed{s}.txt', 'w')
         procs.append((subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
@@ -99,15 +104,15 @@ def main():
     print(f"[{time.strftime('%H:%M:%S')}] studies done, {left():.0f}s left", flush=True)
     # 6. one archive: the study folders without checkpoints, the benchmark json, the logs
     runs_root = Path(a.runs).parent
-    runs = [p.relative_to(runs_root) for p in sorted(Path(a.runs).glob('full*')) if p.name in ('full', *(f'full-seed{s}' for s in range(1, a.seeds)))]
+    runs = [p.relative_to(runs_root) for p in sorted(Path(a.runs).glob(f'{a.config}*')) if p.name in (a.config, *(f'{a.config}-seed{s}' for s in range(1, a.seeds)))]
     bench_json = sorted((ROOT / 'runs' / 'bench').glob('throughput-full-*.json'))
     for r in runs:   # one archive per seed folder (each file that comes back is capped); figures of the first seed only
         subprocess.run(['tar', 'czf', str(top / f'{r.name}.tgz'), '--exclude=ckpt', '--exclude=*.pt',
-                        *([] if r.name == 'full' else ['--exclude=figures']), '-C', str(runs_root), str(r)], check=False)
+                        *([] if r.name == a.config else ['--exclude=figures']), '-C', str(runs_root), str(r)], check=False)
     for b in bench_json: (out / b.name).write_bytes(b.read_bytes())
     for p, _ in procs: print('exit', p.returncode)
     for s in range(a.seeds): print((out / f'study-seed{s}.txt').read_text()[-1500:])
-    print((out / 'bench.txt').read_text()[-2500:])
+    if (out / 'bench.txt').exists(): print((out / 'bench.txt').read_text()[-2500:])
     subprocess.run(['tar', 'czf', str(top / 'logs.tgz'), '-C', str(top), 'logs'], check=False)   # few files come back: one archive
     subprocess.run(['rm', '-rf', str(out)], check=False)
 

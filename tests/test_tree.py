@@ -1,11 +1,10 @@
-"Fast checks of the TreeVI maths and models (the notebook nbs/13_treevi.ipynb has the full lessons)."
+"Fast checks of the tree-Gaussian maths (the notebook nbs/15_tree.ipynb has the full lessons; the models are in test_family.py)."
 import math
 import pytest
 import torch
 from torch.distributions import MultivariateNormal, kl_divergence
-from catvae.treevi import (tree_from_parent, random_tree, max_spanning_tree, tree_scan, tree_noise, tree_L, tree_corr,
-                           tree_entropy, tree_kl, tree_gaussian_posterior, TreeVI, TreeVIConfig, TreeVICoupled,
-                           TreeVICoupledConfig)
+from catvae.tree import (tree_from_parent, random_tree, max_spanning_tree, tree_scan, tree_noise, tree_L, tree_corr,
+                         tree_entropy, tree_kl, tree_gaussian_posterior)
 
 @pytest.fixture
 def f64():
@@ -51,16 +50,3 @@ def test_mst_and_bad_trees(f64):
     assert sorted(tuple(sorted(e)) for e in t.edges()) == [(0, 1), (1, 2), (2, 3)]
     with pytest.raises(ValueError, match='cycle'): tree_from_parent([1, 0])
     with pytest.raises(ValueError): tree_from_parent([0, 5])
-
-@pytest.mark.parametrize('cls,cfg', [(TreeVI, TreeVIConfig), (TreeVICoupled, TreeVICoupledConfig)])
-def test_models_forward_and_inpaint(cls, cfg):
-    torch.manual_seed(0)
-    model = cls(cfg(size=32, z_dim=8, ch=8, gamma_hidden=8))
-    x = torch.rand(6, 3, 32, 32); m = torch.zeros(6, 1, 32, 32); m[:, :, 8:20, 8:20] = 1
-    out = model(x, m); out.loss.backward()
-    assert out.loss.dim() == 0 and math.isfinite(float(out.loss.detach()))
-    assert model.pair_gamma.proj.weight.grad.abs().sum() > 0
-    assert model.inpaint(x * (1 - m), m).shape == x.shape
-    assert model.inpaint(x * (1 - m), m, bank=x[:3]).shape == x.shape
-    st = model.summary_stats(x, m)
-    assert 0 <= st['gamma_abs_mean'] <= st['gamma_abs_max'] < 1
