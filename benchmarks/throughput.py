@@ -56,7 +56,7 @@ def time_steps(model, batches, opts, steps, dev, amp, warmup=3, fwd=None):
         except StopIteration: it = iter(batches); x, m = next(it)
         x, m = x.to(dev, non_blocking=True), m.to(dev, non_blocking=True)
         with ctx:
-            step_fn(x, m, opts, i) if step_fn else default_step(model if fwd is None else fwd, x, m, opts, i)
+            step_fn(x, m, opts, i, warmup + steps) if step_fn else default_step(model if fwd is None else fwd, x, m, opts, i)
         if i >= warmup: n += len(x)
     _sync(dev)
     return n / (time.perf_counter() - t0)

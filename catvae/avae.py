@@ -92,4 +92,4 @@ def latent(self: AuxVAE, h, x, m) -> dict:
     kl_a = gaussian_log_prob(af, _flat(mu_a), _flat(logvar_a)) - gaussian_log_prob(af, _flat(mu_r), _flat(logvar_r))
     log_ratio = gaussian_log_prob(zf, _flat(mu_q), _flat(logvar_q)) - gaussian_log_prob(zf, _flat(mu_p), _flat(logvar_p)) + kl_a
     return dict(z=z, a=a, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim, kl_extra=kl_a,
-                log_ratio=log_ratio, mu_a=mu_a)
+                log_ratio=log_ratio, mu_a=mu_a, logvar_a=logvar_a, mu_r=mu_r, logvar_r=logvar_r)

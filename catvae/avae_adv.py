@@ -78,4 +78,4 @@ def train_step(self: AdvVAE, x, m, opts: list, step: int, total: int | None = No
     loss = out.loss + self.cfg.adv_weight * g_adv
     loss.backward()
     torch.nn.utils.clip_grad_norm_([p for gr in opt_g.param_groups for p in gr['params']], self.cfg.grad_clip); opt_g.step()
-    return ModelOutput(loss.detach(), {**out.terms, 'd_loss': d_loss, 'g_adv': g_adv}, out.recon, out.extras)
+    return ModelOutput(loss.detach(), {**out.terms, 'd_loss': d_loss.detach(), 'g_adv': g_adv.detach()}, out.recon, out.extras)

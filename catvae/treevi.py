@@ -98,6 +98,7 @@ def latent(self: TreeVI, h, x, m) -> dict:
         z = (mu_q + torch.exp(0.5 * logvar_q) * u).view_as(st['mu_q'])  # (B, z_ch, r, r)
         kl_tree = tree_kl(mw, lw, gamma, self.rho(x.device), tree)      # nats, the whole batch
     B = len(x)
+    st.pop('log_ratio')                                                 # it scored VAE.latent's own (mean-field) draw, replaced here
     st.update(z=z, kl_extra=(kl_tree - st['kl_dim'].sum()).expand(B) / B, gamma=gamma, parent=tree.parent,
               tc=total_correlation(gamma, tree) / B, kl_tree=kl_tree / B)
     return st

@@ -46,7 +46,7 @@ class VQVAEConfig(UNetConfig):
 
     def __post_init__(self):
         if self.inpaint_mode not in ('prior', 'det'): raise ValueError(f"inpaint_mode must be 'prior' or 'det', got {self.inpaint_mode!r}")
-        if not 0 <= self.freeze_at <= 1: raise ValueError(f"freeze_at must be in [0, 1], got {self.freeze_at}")
+        if not 0 < self.freeze_at <= 1: raise ValueError(f"freeze_at must be in (0, 1] (stage 1 initialises the codebook), got {self.freeze_at}")
 
 @register_model('vqvae', VQVAEConfig)
 class VQVAE(UNet):
@@ -93,7 +93,7 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
         z_e = self.code_enc(torch.cat([x, m], 1))                       # (B, D, g, g): the full image's code vectors
     z_q, idx, commit, counts = self.vq(z_e, update=self.training and not frozen)   # (B, D, g, g), (B, g, g), (B,), (K,)
     idx, hole = idx.reshape(B, -1), hole_tokens(m, g).reshape(B, -1)    # (B, N) each
-    n_mask = torch.floor(mask_schedule(_cpu_rand(B, device=x.device)) * hole.sum(1))   # 0 .. |H| per image
+    n_mask = torch.round(mask_schedule(_cpu_rand(B, device=x.device)) * hole.sum(1))   # 0 .. |H| per image, both ends included
     masked = lowest_k(_cpu_rand(B, g * g, device=x.device), hole, n_mask)             # (B, N)
     state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))
     logits = self.prior(self.tokens(hs).detach(), state).float()        # (B, N, K)
@@ -126,7 +126,8 @@ def configure_optimizers(self: VQVAE, lr: float) -> list:
 @patch
 def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
     "Set the stage from `step / total`, then one forward/backward and a clipped step per optimiser."
-    self.frozen.fill_(total is not None and step >= self.cfg.freeze_at * total)
+    if total is None: raise ValueError("vqvae trains in two stages: train_step needs the run's total number of steps")
+    self.frozen.fill_(step >= self.cfg.freeze_at * total)
     for o in opts: o.zero_grad(set_to_none=True)
     out = self(x, m)
     out.loss.backward()

@@ -53,6 +53,48 @@ def test_hole_likelihood_is_a_probability_and_batch_independent(name, batch):
     assert (ll <= 0).all() and torch.allclose(ll[:2], ll2[:2], rtol=1e-5) and not torch.allclose(ll[2:], ll2[2:])
     assert torch.allclose(net.inpaint(other, m)[:2], net.inpaint(xq, m)[:2], atol=1e-5)
 
+def test_avae_log_ratio_recomputed_with_torch_distributions(batch):
+    "log q(a) + log q(z | a) - log p(z | c) - log p(a | x, z, c) at the draw, and its auxiliary part, from torch.distributions."
+    from torch.distributions import Normal
+    net = _build('avae'); x, m = batch
+    h = net.latent_features(net.context(x, m)[1])
+    st = net.latent(h, x, m)
+    lp = lambda v, mu, lv: Normal(mu, (0.5 * lv).exp()).log_prob(v).flatten(1).sum(1)
+    aux = lp(st['a'], st['mu_a'], st['logvar_a']) - lp(st['a'], st['mu_r'], st['logvar_r'])
+    ref = lp(st['z'], st['mu_q'], st['logvar_q']) - lp(st['z'], st['mu_p'], st['logvar_p']) + aux
+    assert torch.allclose(st['kl_extra'], aux, rtol=1e-4, atol=1e-3) and torch.allclose(st['log_ratio'], ref, rtol=1e-4, atol=1e-3)
+
+def test_avae_iw_bound_tightens_with_k(batch):
+    "The importance-weighted estimate over (a, z) rises with k on average and stays a log-probability."
+    net = _build('avae').eval(); x, m = batch
+    xq = (x * 255).round() / 255
+    means = []
+    for k in (1, 8, 64):
+        torch.manual_seed(0); means.append(float(torch.stack([net.hole_log_likelihood(xq, m, k=k) for _ in range(4)]).mean()))
+    assert means[0] < means[1] < means[2] <= 0, means
+
+def test_tree_kl_under_a_conditional_prior_matches_the_dense_kl():
+    "tree_kl on whitened statistics = KL between the two Gaussians in z-space, with a non-standard prior and rho != 0."
+    from torch.distributions import MultivariateNormal, kl_divergence
+    from catvae.tree import random_tree, tree_kl, tree_corr
+    g = torch.Generator().manual_seed(0); B, D = 6, 3
+    t = random_tree(B, g)
+    mu_q, lv_q, mu_p, lv_p = (torch.randn(B, D, generator=g, dtype=torch.float64) for _ in range(4))
+    gamma, rho = torch.rand(B, D, generator=g, dtype=torch.float64) * 1.6 - 0.8, torch.rand(D, generator=g, dtype=torch.float64) * 0.9
+    sq, sp = (0.5 * lv_q).exp(), (0.5 * lv_p).exp()
+    q = MultivariateNormal(mu_q.T, covariance_matrix=sq.T[:, :, None] * tree_corr(gamma, t) * sq.T[:, None, :])
+    p = MultivariateNormal(mu_p.T, covariance_matrix=sp.T[:, :, None] * tree_corr(rho.expand(B, D), t) * sp.T[:, None, :])
+    kl = tree_kl((mu_q - mu_p) / sp, lv_q - lv_p, gamma, rho, t)
+    assert math.isclose(float(kl), float(kl_divergence(q, p).sum()), rel_tol=1e-9)
+
+def test_coupled_tree_never_reads_a_hole_pixel(batch):
+    net = _build('treevi_coupled'); x, m = batch
+    x = torch.cat([x, x.flip(-1)]); m = torch.cat([m, m])               # 8 images: a tree with some structure
+    x2 = torch.where(m.bool(), torch.rand_like(x), x)
+    torch.manual_seed(0); a = net(x, m).extras['parent']
+    torch.manual_seed(0); b = net(x2, m).extras['parent']
+    assert torch.equal(a, b)
+
 def test_avae_adv_differs_from_vae_and_equals_it_without_the_adversary(batch):
     "Same seed, three steps: lambda = 0 must reproduce vae exactly (the discriminator touches nothing else), lambda > 0 must not."
     from catvae.vae import VAE, VAEConfig
@@ -94,11 +136,16 @@ def test_vqvae_stages_and_no_likelihood(batch):
     net = _build('vqvae'); x, m = batch
     assert not hasattr(net, 'hole_log_likelihood')
     opts = net.configure_optimizers(1e-3)
-    net.train_step(x, m, opts, 0, 10); e1 = net.vq.embed.clone(); w1 = net.code_enc[1].weight.detach().clone()
+    net.train_step(x, m, opts, 0, 10)
+    frozen = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(('code_enc.', 'vq.'))}
+    moving = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(('prior.', 'net.'))}
     out = net.train_step(x, m, opts, 5, 10)
-    assert float(out.terms['stage']) == 2 and torch.equal(net.vq.embed, e1) and torch.equal(net.code_enc[1].weight, w1)
-    net.eval()
-    assert not torch.equal(net.inpaint_prior(x, m), net.inpaint_det(x, m))
+    assert float(out.terms['stage']) == 2
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in frozen.items())           # stage 2: code encoder and codebook fixed
+    assert sum(not torch.equal(v, net.state_dict()[k]) for k, v in moving.items()) > 10   # the prior and the backbone still learn
+    with pytest.raises(ValueError, match='total'): net.train_step(x, m, opts, 0)
+    from catvae.vqvae import VQVAEConfig
+    with pytest.raises(ValueError, match='freeze_at'): VQVAEConfig(freeze_at=0.)
 
 @pytest.mark.parametrize('name', ['vqvae', 'avae_adv', 'treevi'])
 def test_trainer_resumes_exactly(name, tmp_path):

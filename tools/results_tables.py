@@ -134,8 +134,53 @@ def aa_table(roots) -> str:
             rows.append(f"| {a} - {b} | " + '; '.join(f'{x:+.2f} [{lo:+.2f}, {hi:+.2f}]' for x, lo, hi in d) + ' |')
     return '\n'.join(rows)
 
+def family_table(roots, old: str = 'vae_global') -> str:
+    "Per learned model over the seeds: the device of each run, hole PSNR, the seed-level margins over `old` and over the best classical fill (mean of the per-seed paired differences, 95% t-interval over seeds), best-of-k over that fill on the same images, hole bits/dim and the validation bound."
+    from scipy import stats
+    per_seed = [(_runs(r), r) for r in roots]
+    (s0, _, _), _ = per_seed[0]
+    ref = s0[s0.kind == 'classical'].sort_values('hole_psnr').model.iloc[-1]     # the best classical fill
+    models = [m for m in s0.model if s0.set_index('model').loc[m, 'n_params'] and all(m in set(s.model) for (s, _, _), _ in per_seed)]
+    def tint(v):
+        v = np.asarray(v, float); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
+        return f"{v.mean():+.2f} [{v.mean() - h:+.2f}, {v.mean() + h:+.2f}]"
+    rows = [f'| model | device per seed | hole PSNR per seed | mean | minus {old} | minus {ref} | best of k minus {ref} (same images) per seed | hole bits/dim per seed | val. bound (bits/dim) per seed |',
+            '|---|---|---|---|---|---|---|---|---|']
+    for m in models:
+        dev, psnr, d_old, d_ref, bok, bpd, nelbo = [], [], [], [], [], [], []
+        for (s, per, _), root in per_seed:
+            met = json.loads((root / m / 'metrics.json').read_text())
+            mach = met.get('machine') or {}
+            dev.append('H100' if 'H100' in str(mach.get('gpu', '')) else ('H200' if 'H200' in str(mach.get('gpu', '')) else mach.get('device', '?')))
+            r = s.set_index('model').loc[m]; psnr.append(r.hole_psnr)
+            if old in set(s.model) and m != old: d_old.append(paired_diff(per, m, old)[0])
+            d_ref.append(paired_diff(per, m, ref)[0])
+            if (root / m / 'samples.csv').exists():
+                sm = pd.read_csv(root / m / 'samples.csv'); n = int(sm.groupby('protocol').size().max())
+                bok.append(sm.best_of_k_psnr.mean() - per[(per.model == ref) & (per.image < n)].hole_psnr.mean())
+            bpd.append(r.get('stat_hole_bpd', np.nan))
+            fv = met.get('final_val') or {}; nelbo.append(fv.get('nelbo_bpd', np.nan))
+        rows.append(f"| {m} | {', '.join(dev)} | {', '.join(f'{v:.2f}' for v in psnr)} | {np.mean(psnr):.2f} | "
+                    f"{tint(d_old) if len(d_old) == len(roots) else '-'} | {tint(d_ref)} | {', '.join(f'{v:+.2f}' for v in bok) or '-'} | "
+                    f"{', '.join(_f(v, 3) for v in bpd) if np.isfinite(bpd).any() else '-'} | {', '.join(_f(v, 3) for v in nelbo) if np.isfinite(nelbo).any() else '-'} |")
+    return '\n'.join(rows)
+
+def stats_table(roots, keys=('hole_psnr_det', 'hole_psnr_prior', 'perplexity', 'codes_used_frac', 'sample_hole_std', 'tc_per_image')) -> str:
+    "Chosen `summary_stats` of every run that reports them, per seed (on the experiment's statistics batch)."
+    rows = ['| model | statistic | ' + ' | '.join(f'seed folder {r.name}' for r in roots) + ' |', '|---|---|' + '---|' * len(roots)]
+    (s0, _, _) = _runs(roots[0])
+    for m in s0.model:
+        vals = {k: [] for k in keys}
+        for r in roots:
+            f = r / m / 'metrics.json'
+            st = (json.loads(f.read_text()).get('model_stats') or {}) if f.exists() else {}
+            for k in keys: vals[k].append(st.get(k))
+        for k, v in vals.items():
+            if any(x is not None for x in v): rows.append(f"| {m} | {k} | " + ' | '.join(_f(x, 3) for x in v) + ' |')
+    return '\n'.join(rows)
+
 if __name__ == '__main__':
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
     for r in roots:
         print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{raw_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
-    if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots))
+    if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots)); print(); print(family_table(roots)); print(); print(stats_table(roots))
