@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_study.ipynb #5aa9b3af
 from __future__ import annotations
-import argparse, ast, functools, json, sys, threading, time, traceback
+import argparse, ast, functools, json, os, sys, threading, time, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -638,6 +638,8 @@ def main(argv=None):
     try: return _main(ap, a, cmds)
     except KeyboardInterrupt:
         ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the others from their last checkpoint\n")
+    except BrokenPipeError:                                    # e.g. `catvae seeds ... | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
 
 def _main(ap, a, cmds):
     kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}   # the parsed options, as the function's keyword arguments

@@ -1,5 +1,5 @@
 #!/bin/bash
-# One GPU call: the study's runs of some models side by side, one process per model (each in its own folder, so
+# One GPU call: the study's runs of some models side by side (data: --source shared, the offline photos in shared/), one process per model (each in its own folder, so
 # that no two processes write one study.json), then one archive per folder in $OUT.
 #   bash tools/device_models.sh OUT CONFIG SEED MODEL [MODEL ...]      (extra `--set` flags in $SETS)
 # The machine has torch but no Jupyter or fastcore: the wheels in .whl/ are installed outside the image and the

@@ -180,7 +180,10 @@ def stats_table(roots, keys=('hole_psnr_det', 'hole_psnr_prior', 'perplexity', '
     return '\n'.join(rows)
 
 if __name__ == '__main__':
+    if any(a in ('-h', '--help') for a in sys.argv[1:]): raise SystemExit(__doc__)
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
+    missing = [str(r) for r in roots if not (r / 'study.json').is_file()]
+    if missing: raise SystemExit(f"results_tables: not a study folder (no study.json): {', '.join(missing)}")
     for r in roots:
         print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{raw_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
     if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots)); print(); print(family_table(roots)); print(); print(stats_table(roots))
