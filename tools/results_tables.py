@@ -12,6 +12,11 @@ from catvae.study import load_runs, paired_diff, study_comparisons
 
 _runs = functools.lru_cache(None)(load_runs)   # each folder read (and its intervals bootstrapped) once for all its tables
 
+def _best_classical(s: pd.DataFrame):
+    "The best classical fill of a summary (by test hole PSNR), or None."
+    c = s[s.kind == 'classical']
+    return c.sort_values('hole_psnr').model.iloc[-1] if len(c) else None
+
 def _f(v, nd=2): return '-' if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
 
 def summary_table(root: Path) -> str:
@@ -40,7 +45,7 @@ def sample_table(root: Path) -> str:
     "The k-sample statistics, with the model's own fill and the best classical fill on the same images (the first n_sample_images)."
     s, per, _ = _runs(root)
     if 'sample_best_of_k_psnr' not in s: return '(no model with samples)'
-    ref = s[s.kind == 'classical'].sort_values('hole_psnr').model.iloc[-1] if (s.kind == 'classical').any() else None
+    ref = _best_classical(s)
     rows = [f'| model | images | inpaint | {ref} | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |',
             '|---|---|---|---|---|---|---|---|---|---|']
     for r in s.dropna(subset=['sample_best_of_k_psnr']).itertuples():
@@ -139,7 +144,7 @@ def family_table(roots, old: str = 'vae_global') -> str:
     from scipy import stats
     per_seed = [(_runs(r), r) for r in roots]
     (s0, _, _), _ = per_seed[0]
-    ref = s0[s0.kind == 'classical'].sort_values('hole_psnr').model.iloc[-1]     # the best classical fill
+    ref = _best_classical(s0)
     models = [m for m in s0.model if s0.set_index('model').loc[m, 'n_params'] and all(m in set(s.model) for (s, _, _), _ in per_seed)]
     def tint(v):
         v = np.asarray(v, float); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
