@@ -13,7 +13,7 @@ from .masking import eval_masks, composite, hole_fraction, PROTOCOLS, EVAL_SEED
 from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, METRICS
 
 # %% auto #0
-__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'plot_grid',
+__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'Autocast', 'plot_grid',
            'inpainting_rows', 'uncertainty_rows']
 
 # %% ../nbs/06_evaluation.ipynb #ddb485aa
@@ -87,6 +87,22 @@ def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int 
     "Per-image bits per hole dimension of `model.hole_log_likelihood` (8-bit hole pixels given the context)."
     return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
                  lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
+
+# %% ../nbs/06_evaluation.ipynb #46e27d13
+class Autocast:
+    "Proxy of `model` whose methods run under bf16 autocast on `device_type` (when `enabled`) and return float32 tensors."
+    def __init__(self, model, enabled: bool = True, device_type: str = 'cpu'):
+        self.model, self.enabled, self.device_type = model, enabled, device_type
+    def __getattr__(self, name):
+        a = getattr(self.model, name)                      # AttributeError passes through: hasattr answers as for the model
+        if not callable(a) or not self.enabled: return a
+        def run(*args, **kwargs):
+            with torch.autocast(self.device_type, dtype=torch.bfloat16):
+                r = a(*args, **kwargs)
+            return r.float() if torch.is_tensor(r) and r.is_floating_point() else r
+        return run
+    def __repr__(self): return f"Autocast({type(self.model).__name__}, enabled={self.enabled})"
+
 
 # %% ../nbs/06_evaluation.ipynb #dc62706b
 def _show(a, img):

@@ -191,7 +191,7 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
                 history.append({'epoch': epoch + 1, 'step': step, 'split': 'train', **row, 'lr': cfg.lr * f})
                 bar.set_postfix(loss=f"{row['loss']:.4g}")
         secs = time.time() - t0
-        val = validate(model, x_val, m_val)
+        with amp: val = validate(model, x_val, m_val)               # the precision it trains in
         if not math.isfinite(val['loss']):
             raise NonFiniteLossError(f"validation loss is {val['loss']} after epoch {epoch + 1}; the last good checkpoint is kept")
         history.append({'epoch': epoch + 1, 'step': step, 'split': 'val', **val, 'seconds': secs,

@@ -40,6 +40,7 @@ class VQVAEConfig(UNetConfig):
     prior_lr_mult: float = 1.0  # the prior's learning rate is this times the trainer's
     freeze_at: float = 0.5      # share of the training steps after which the code encoder and codebook freeze (stage 2)
     p_unknown: float = 0.2      # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
+    fill_sampled: float = 0.5   # stage 2: share of the prior-filled images whose fill is sampled (as sample_inpaint), not greedy (as inpaint)
     decode_steps: int = 8       # T of the prior fill
     temperature: float = 1.0    # tau, for sample_inpaint
     inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (greedy prior fill) or 'det' (hole codes unknown)
@@ -101,11 +102,14 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     unknown = (_cpu_rand(B, device=x.device) < self.cfg.p_unknown)[:, None]             # (B, 1)
     true_at = hole & ~masked & ~unknown
     codes, predicted = z_q, None
-    if frozen:                                                          # stage 2: the prior fills the masked tokens
-        pred = F.embedding(logits.argmax(-1), self.vq.embed).transpose(1, 2).reshape_as(z_q)   # (B, N, D) -> (B, D, g, g)
-        codes = torch.where(true_at.view(B, 1, g, g), z_q, pred.to(z_q.dtype))
-        predicted = masked & ~unknown
-        true_at = true_at | predicted
+    if frozen:                      # stage 2: the whole hole filled by the prior as at test time (greedy or sampled), flagged
+        ctx = self.tokens(hs).detach()
+        greedy, _ = fill_tokens(self.prior, ctx, hole, self.cfg.decode_steps)                        # (B, N), as inpaint
+        drawn, _ = fill_tokens(self.prior, ctx, hole, self.cfg.decode_steps, self.cfg.temperature, sample=True)   # as sample_inpaint
+        pick = (_cpu_rand(B, device=x.device) < self.cfg.fill_sampled)[:, None]                       # (B, 1)
+        filled = torch.where(pick, drawn, greedy).clamp(max=K - 1)                                   # context tokens: unused
+        codes = F.embedding(filled, self.vq.embed).transpose(1, 2).reshape_as(z_q).to(z_q.dtype)     # (B, N, D) -> (B, D, g, g)
+        true_at = predicted = hole & ~unknown
     mu, log_s = self.predict(fill, hs, self.code_grid(codes, true_at, predicted))
     nll = hole_nll(x, mu, log_s, m)                                     # (B,)
     nd = hole_dims(m).sum().clamp_min(1)
