@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 from .core import register_model
-from .backbone import gaussian_log_prob, reparameterize, kl_normal, bits_per_hole_dim
+from .backbone import gaussian_log_prob, gaussian_log_ratio, kl_per_dim, reparameterize, kl_normal, bits_per_hole_dim
 from .vae import VAE, VAEConfig, LatentHeads, _flat
 
 # %% auto #0
@@ -87,9 +87,8 @@ def latent(self: AuxVAE, h, x, m) -> dict:
     mu_q, logvar_q = stats(self.aux.q_z(torch.cat([g, a.to(g.dtype)], 1)))
     z = reparameterize(mu_q, logvar_q)                                  # (B, z_ch, r, r)
     mu_r, logvar_r = stats(self.aux.p_a(torch.cat([g, z.to(g.dtype)], 1)))
-    kl_dim = kl_normal(*(_flat(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
-    af, zf = _flat(a), _flat(z)
-    kl_a = gaussian_log_prob(af, _flat(mu_a), _flat(logvar_a)) - gaussian_log_prob(af, _flat(mu_r), _flat(logvar_r))
-    log_ratio = gaussian_log_prob(zf, _flat(mu_q), _flat(logvar_q)) - gaussian_log_prob(zf, _flat(mu_p), _flat(logvar_p)) + kl_a
+    kl_dim = kl_per_dim(mu_q, logvar_q, mu_p, logvar_p)                # (B, D)
+    kl_a = gaussian_log_ratio(a, mu_a, logvar_a, mu_r, logvar_r)        # (B,): log q(a) - log p(a | x, z, c), one draw
+    log_ratio = gaussian_log_ratio(z, mu_q, logvar_q, mu_p, logvar_p) + kl_a
     return dict(z=z, a=a, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim, kl_extra=kl_a,
                 log_ratio=log_ratio, mu_a=mu_a, logvar_a=logvar_a, mu_r=mu_r, logvar_r=logvar_r)

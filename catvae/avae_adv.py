@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .vae import VAE, VAEConfig
+from .training import backward_step
 
 # %% auto #0
 __all__ = ['AdvVAEConfig', 'MaskDiscriminator', 'hole_patches', 'AdvVAE']
@@ -69,13 +70,9 @@ def train_step(self: AdvVAE, x, m, opts: list, step: int, total: int | None = No
     out = self(x, m)                                                    # the VAE's objective and a prior-drawn fill
     fake = x * (1 - m) + out.extras['mu_prior'].float().clamp(0, 1) * m  # (B, 3, H, W) composite
     w = hole_patches(m)
-    opt_d.zero_grad(set_to_none=True)
     d_loss = _masked_mean(F.relu(1 - self.dis(x, m)), w) + _masked_mean(F.relu(1 + self.dis(fake.detach(), m)), w)
-    d_loss.backward()
-    torch.nn.utils.clip_grad_norm_(self.dis.parameters(), self.cfg.grad_clip); opt_d.step()
-    opt_g.zero_grad(set_to_none=True)
+    backward_step(d_loss, [opt_d], self.cfg.grad_clip)
     g_adv = -_masked_mean(self.dis(fake, m), w)
     loss = out.loss + self.cfg.adv_weight * g_adv
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_([p for gr in opt_g.param_groups for p in gr['params']], self.cfg.grad_clip); opt_g.step()
-    return ModelOutput(loss.detach(), {**out.terms, 'd_loss': d_loss.detach(), 'g_adv': g_adv.detach()}, out.recon, out.extras)
+    gen = backward_step(loss, [opt_g], self.cfg.grad_clip)             # the generator's gradient norm
+    return ModelOutput(loss.detach(), {**out.terms, **gen, 'd_loss': d_loss.detach(), 'g_adv': g_adv.detach()}, out.recon, out.extras)

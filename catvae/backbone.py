@@ -14,8 +14,8 @@ from .masking import check_mask
 
 # %% auto #0
 __all__ = ['LOG2PI', 'push_pull_fill', 'discretized_logistic_logp', 'hole_dims', 'hole_nll', 'gaussian_log_prob',
-           'reparameterize', 'kl_normal', 'per_dim_objective', 'bits_per_hole_dim', 'iw_average', 'ResBlock',
-           'ContextUNet', 'UNetConfig', 'UNet']
+           'reparameterize', 'kl_normal', 'kl_per_dim', 'gaussian_log_ratio', 'per_dim_objective', 'bits_per_hole_dim',
+           'iw_average', 'ResBlock', 'ContextUNet', 'UNetConfig', 'UNet']
 
 # %% ../nbs/08_backbone.ipynb #24dddd73
 def push_pull_fill(x: torch.Tensor,   # images (B, C, H, W); hole pixels are ignored
@@ -82,6 +82,17 @@ def kl_normal(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
     mu_p = torch.zeros_like(mu_q) if mu_p is None else mu_p.float()
     logvar_p = torch.zeros_like(logvar_q) if logvar_p is None else logvar_p.float()
     return 0.5 * (logvar_p - logvar_q + (logvar_q.exp() + (mu_q - mu_p) ** 2) * torch.exp(-logvar_p) - 1).sum(-1)
+
+def _per_image(t): return t.flatten(1)         # (B, ...) -> (B, D)
+
+def kl_per_dim(mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
+    "Per image, the closed-form KL of q to p per dimension, for diagonal Gaussians given as (B, ...) tensors: (B, D)."
+    return kl_normal(*(_per_image(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
+
+def gaussian_log_ratio(v, mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
+    "Per image, log q(v) - log p(v) of a draw `v` under diagonal Gaussians q and p, all (B, ...) tensors: (B,)."
+    v = _per_image(v)
+    return gaussian_log_prob(v, _per_image(mu_q), _per_image(logvar_q)) - gaussian_log_prob(v, _per_image(mu_p), _per_image(logvar_p))
 
 # %% ../nbs/08_backbone.ipynb #816efba6
 def per_dim_objective(nll: torch.Tensor,          # (B,) nats summed over each image's hole

@@ -88,7 +88,7 @@ def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int 
     return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
                  lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
 
-# %% ../nbs/06_evaluation.ipynb #46e27d13
+# %% ../nbs/06_evaluation.ipynb #817aff13
 class Autocast:
     "Proxy of `model` whose methods run under bf16 autocast on `device_type` (when `enabled`) and return float32 tensors."
     def __init__(self, model, enabled: bool = True, device_type: str = 'cpu'):

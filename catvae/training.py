@@ -17,8 +17,8 @@ from .masking import make_masks, eval_masks, masked_input, PROTOCOLS, MIXED
 from .metrics import hole_metrics
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'lr_factor', 'TrainConfig', 'device_batches', 'n_batches', 'configure_optimizers', 'default_step',
-           'NonFiniteLossError', 'validation_set', 'validate', 'train', 'plot_curves']
+__all__ = ['SCHEDULES', 'lr_factor', 'TrainConfig', 'device_batches', 'n_batches', 'configure_optimizers', 'backward_step',
+           'default_step', 'NonFiniteLossError', 'validation_set', 'validate', 'train', 'plot_curves']
 
 # %% ../nbs/04_training.ipynb #96062732
 SCHEDULES = ('cosine', 'constant')
@@ -88,16 +88,21 @@ def configure_optimizers(model: nn.Module, lr: float) -> list:
     if hasattr(model, 'configure_optimizers'): return list(model.configure_optimizers(lr))
     return [torch.optim.Adam(model.parameters(), lr=lr)]
 
+def backward_step(loss: torch.Tensor, opts: list, grad_clip: float | None = 1.0) -> dict:
+    "zero_grad every optimiser of `opts`, backward `loss`, then per optimiser clip its parameters' gradient norm and step: `{'grad_norm', 'clipped'}` of the first, before clipping."
+    for o in opts: o.zero_grad(set_to_none=True)
+    loss.backward()
+    norms = []
+    for o in opts:
+        params = [p for grp in o.param_groups for p in grp['params']]
+        norms.append(torch.nn.utils.clip_grad_norm_(params, grad_clip or float('inf')).detach())   # the norm before clipping
+        o.step()
+    return {'grad_norm': norms[0], **({'clipped': (norms[0] > grad_clip).float()} if grad_clip else {})}
+
 def default_step(model: nn.Module, x, m, opts, step: int, grad_clip: float | None = 1.0) -> ModelOutput:
-    "zero_grad -> forward -> backward -> clip -> step, for single-loss models; logs the gradient norm."
-    opt = opts[0]
-    opt.zero_grad(set_to_none=True)
+    "forward -> `backward_step`, for single-loss models; logs the gradient norm."
     out = model(x, m)
-    out.loss.backward()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip or float('inf'))   # the norm before clipping
-    opt.step()
-    out.terms['grad_norm'] = norm.detach()
-    if grad_clip: out.terms['clipped'] = (norm > grad_clip).float()
+    out.terms.update(backward_step(out.loss, opts, grad_clip))
     return out
 
 # %% ../nbs/04_training.ipynb #da671934
@@ -181,7 +186,7 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
                 for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * f
             with amp:
                 out = step_fn(x, m, opts, step, total) if step_fn else default_step(fwd, x, m, opts, step, clip)
-            for k, v in {'loss': out.loss.detach(), **out.terms}.items(): sums[k] = sums.get(k, 0) + v.float()
+            for k, v in {'loss': out.loss, **out.terms}.items(): sums[k] = sums.get(k, 0) + v.detach().float()   # no graph kept across steps
             cnt += 1; step += 1
             if step % cfg.log_every == 0 or cnt == nb:
                 row = {k: float(v) / cnt for k, v in sums.items()}      # the only host sync

@@ -109,9 +109,24 @@ def latent_iw(self: TreeVI, h, x, m) -> dict:
     return VAE.latent(self, h, x, m)
 
 @patch
+def tree_terms(self: TreeVI, st: dict) -> dict:
+    "The tree's statistics of one draw `st`: total correlation and tree KL per image, mean |gamma| over the edges (and mean |rho|)."
+    B = len(st['gamma'])
+    ge = st['gamma'][st['parent'] != torch.arange(B, device=st['gamma'].device)]   # (B - 1, D): the edges, the root left out
+    out = dict(tc=st['tc'], kl_tree=st['kl_tree'], gamma_abs=ge.abs().mean() if len(ge) else torch.zeros((), device=ge.device))
+    if self.cfg.coupled: out['rho_abs'] = self.rho(ge.device).abs().mean()
+    return out
+
+@patch
 def forward(self: TreeVI, x, m) -> ModelOutput:
     out = VAE.forward(self, x, m)
-    e = out.extras; ge = e['gamma'][e['parent'] != torch.arange(len(x), device=x.device)]   # (B-1, D) edges
-    out.terms.update(tc=e['tc'], kl_tree=e['kl_tree'], gamma_abs=ge.abs().mean() if len(ge) else torch.zeros((), device=x.device))
-    if self.cfg.coupled: out.terms['rho_abs'] = self.rho(x.device).abs().mean()
+    out.terms.update(self.tree_terms(out.extras))
     return out
+
+@patch
+@torch.no_grad()
+def summary_stats(self: TreeVI, x, m) -> dict:
+    "The VAE's statistics plus the posterior tree's over this batch (one tree, one draw): `gamma_abs_mean`, `tc_per_image` (and `rho_abs_mean`)."
+    t = self.tree_terms(self.latent(self.latent_features(self.context(x, m)[1]), x, m))
+    return {**VAE.summary_stats(self, x, m), 'gamma_abs_mean': float(t['gamma_abs']), 'tc_per_image': float(t['tc']),
+            **({'rho_abs_mean': float(t['rho_abs'])} if 'rho_abs' in t else {})}

@@ -11,7 +11,7 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import ModelOutput, register_model
-from .backbone import (UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective, kl_normal, gaussian_log_prob,
+from .backbone import (UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective, kl_normal, gaussian_log_prob, kl_per_dim, gaussian_log_ratio,
                              reparameterize, iw_average, bits_per_hole_dim, _gn)
 
 # %% auto #0
@@ -89,9 +89,8 @@ def latent(self: VAE, h, x, m) -> dict:
     mu_p, logvar_p = self.heads.p(h)
     mu_q, logvar_q = self.heads.q(h, x, m)
     z = reparameterize(mu_q, logvar_q)                                  # (B, z_ch, r, r)
-    kl_dim = kl_normal(*(_flat(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
-    zf = _flat(z)
-    log_ratio = gaussian_log_prob(zf, _flat(mu_q), _flat(logvar_q)) - gaussian_log_prob(zf, _flat(mu_p), _flat(logvar_p))
+    kl_dim = kl_per_dim(mu_q, logvar_q, mu_p, logvar_p)                # (B, D)
+    log_ratio = gaussian_log_ratio(z, mu_q, logvar_q, mu_p, logvar_p)   # (B,)
     return dict(z=z, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim,
                 kl_extra=torch.zeros_like(log_ratio), log_ratio=log_ratio)
 

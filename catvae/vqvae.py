@@ -15,6 +15,7 @@ from .masking import composite
 from .metrics import hole_metrics
 from .backbone import UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective
 from .vae import image_encoder
+from .training import backward_step
 from .quantiser import (_cpu_rand, VectorQuantizerEMA, codebook_stats, hole_tokens, MaskedTokenPrior, mask_schedule,
                               lowest_k, fill_tokens)
 
@@ -40,10 +41,10 @@ class VQVAEConfig(UNetConfig):
     prior_lr_mult: float = 1.0  # the prior's learning rate is this times the trainer's
     freeze_at: float = 0.5      # share of the training steps after which the code encoder and codebook freeze (stage 2)
     p_unknown: float = 0.2      # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
-    fill_sampled: float = 0.5   # stage 2: share of the prior-filled images whose fill is sampled (as sample_inpaint), not greedy (as inpaint)
+    p_soft: float = 0.3         # stage 2: share of the images decoded from the prior's expected codes of the whole hole (what inpaint decodes)
     decode_steps: int = 8       # T of the prior fill
     temperature: float = 1.0    # tau, for sample_inpaint
-    inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (greedy prior fill) or 'det' (hole codes unknown)
+    inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
 
     def __post_init__(self):
         if self.inpaint_mode not in ('prior', 'det'): raise ValueError(f"inpaint_mode must be 'prior' or 'det', got {self.inpaint_mode!r}")
@@ -60,13 +61,13 @@ class VQVAE(UNet):
                                      cfg.usage_decay, cfg.kmeans_init)
         self.prior = MaskedTokenPrior(cfg.n_codes, cfg.grid, cfg.prior_dim, cfg.prior_layers, cfg.prior_heads, ctx_dim=c)
         self.register_buffer('frozen', torch.tensor(False))         # stage 2: code encoder and codebook fixed
-        self.z_out = nn.Conv2d(cfg.code_dim, 3, 1)                      # true codes -> the mean, linearly (as the VAE's z_skip)
+        self.z_out = nn.Conv2d(cfg.code_dim, 3, 1)                      # codes -> the mean, linearly (as the VAE's z_skip)
         nn.init.zeros_(self.z_out.bias)
 
     def predict(self, fill, hs, z=None):
-        "`(mu, log_s)` of the hole's logistic: the U-Net's output given the code grid z (B, D + 1, g, g), plus a linear path W z (upsampled) from the codes that are not predictions."
+        "`(mu, log_s)` of the hole's logistic: the U-Net's output given the code grid z (B, D + 1, g, g), plus a linear path W z (upsampled) from the codes."
         mu, log_s = super().predict(fill, hs, z)
-        z = z.float(); lin = z[:, :-1] * (1 - z[:, -1:])                 # a linear map cannot gate by the flag: predicted codes take the U-Net path only
+        lin = z.float()[:, :-1]                                         # (B, D, g, g): the codes without the flag; linear, so an expected code gives the expected output
         return mu + F.interpolate(self.z_out(lin), size=mu.shape[-2:], mode='bilinear', align_corners=False), log_s
 
     def tokens(self, hs):
@@ -77,6 +78,11 @@ class VQVAE(UNet):
     def hole_log_likelihood(self):
         "None: the MaskGIT prior is not a normalised density of the codes, so there is no hole likelihood to report (`hasattr` is False)."
         raise AttributeError("the VQ-VAE defines no hole likelihood")
+
+    def soft_codes(self, logits):
+        "The prior's expected code vector per token, sum_k p(k) e_k: logits (B, N, K) -> (B, D, g, g)."
+        B, g = len(logits), self.cfg.grid
+        return (F.softmax(logits.float(), -1) @ self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
 
     def code_grid(self, codes, use, predicted=None):
         "The decoder's input (B, D + 1, g, g): the code vectors `codes` (B, D, g, g) where `use` (B, N), zeros elsewhere, and a flag channel, 1 where the code is the prior's prediction (`predicted`, (B, N))."
@@ -95,6 +101,10 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     z_q, idx, commit, counts = self.vq(z_e, update=self.training and not frozen)   # (B, D, g, g), (B, g, g), (B,), (K,)
     idx, hole = idx.reshape(B, -1), hole_tokens(m, g).reshape(B, -1)    # (B, N) each
     n_mask = torch.round(mask_schedule(_cpu_rand(B, device=x.device)) * hole.sum(1))   # 0 .. |H| per image, both ends included
+    soft = torch.zeros(B, dtype=torch.bool, device=x.device)
+    if frozen:                                                          # stage 2: these images decode the prior's expected codes
+        soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft          # (B,)
+        n_mask = torch.where(soft, hole.sum(1).to(n_mask.dtype), n_mask)   # from the test-time state: every hole code masked
     masked = lowest_k(_cpu_rand(B, g * g, device=x.device), hole, n_mask)             # (B, N)
     state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))
     logits = self.prior(self.tokens(hs).detach(), state).float()        # (B, N, K)
@@ -102,14 +112,12 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     unknown = (_cpu_rand(B, device=x.device) < self.cfg.p_unknown)[:, None]             # (B, 1)
     true_at = hole & ~masked & ~unknown
     codes, predicted = z_q, None
-    if frozen:                      # stage 2: the whole hole filled by the prior as at test time (greedy or sampled), flagged
-        ctx = self.tokens(hs).detach()
-        greedy, _ = fill_tokens(self.prior, ctx, hole, self.cfg.decode_steps)                        # (B, N), as inpaint
-        drawn, _ = fill_tokens(self.prior, ctx, hole, self.cfg.decode_steps, self.cfg.temperature, sample=True)   # as sample_inpaint
-        pick = (_cpu_rand(B, device=x.device) < self.cfg.fill_sampled)[:, None]                       # (B, 1)
-        filled = torch.where(pick, drawn, greedy).clamp(max=K - 1)                                   # context tokens: unused
-        codes = F.embedding(filled, self.vq.embed).transpose(1, 2).reshape_as(z_q).to(z_q.dtype)     # (B, N, D) -> (B, D, g, g)
-        true_at = predicted = hole & ~unknown
+    if frozen:                                                          # stage 2: the prior fills the masked tokens
+        guess = F.embedding(logits.argmax(-1), self.vq.embed).transpose(1, 2).reshape_as(z_q)   # (B, N, D) -> (B, D, g, g): one-step guesses
+        pred = torch.where(soft.view(B, 1, 1, 1), self.soft_codes(logits.detach()), guess)     # or the expected code
+        codes = torch.where(true_at.view(B, 1, g, g), z_q, pred.to(z_q.dtype))
+        predicted = masked & ~unknown
+        true_at = true_at | predicted
     mu, log_s = self.predict(fill, hs, self.code_grid(codes, true_at, predicted))
     nll = hole_nll(x, mu, log_s, m)                                     # (B,)
     nd = hole_dims(m).sum().clamp_min(1)
@@ -132,12 +140,8 @@ def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = Non
     "Set the stage from `step / total`, then one forward/backward and a clipped step per optimiser."
     if total is None: raise ValueError("vqvae trains in two stages: train_step needs the run's total number of steps")
     self.frozen.fill_(step >= self.cfg.freeze_at * total)
-    for o in opts: o.zero_grad(set_to_none=True)
     out = self(x, m)
-    out.loss.backward()
-    for o in opts:
-        torch.nn.utils.clip_grad_norm_([p for gr in o.param_groups for p in gr['params']], self.cfg.grad_clip)
-        o.step()
+    out.terms.update(backward_step(out.loss, opts, self.cfg.grad_clip))  # the backbone's gradient norm
     out.terms['stage'] = torch.tensor(2. if bool(self.frozen) else 1.)
     return out
 
@@ -153,13 +157,16 @@ def inpaint_det(self: VQVAE, x, m):
 @patch
 @torch.no_grad()
 def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | None = None):
-    "The logistic's mean with the hole codes filled by the prior (greedy, or sampled)."
+    "The logistic's mean with the hole codes from the prior: the expected codes of one pass from the all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding."
     fill, hs = self.context(x, m)
     B, g, K = len(x), self.cfg.grid, self.cfg.n_codes
     hole = hole_tokens(m, g).reshape(B, -1)                             # (B, N)
-    tau = self.cfg.temperature if temperature is None else temperature
-    state, _ = fill_tokens(self.prior, self.tokens(hs), hole, self.cfg.decode_steps, tau, sample)
-    codes = F.embedding(state.clamp(max=K - 1), self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
+    if sample:
+        tau = self.cfg.temperature if temperature is None else temperature
+        state, _ = fill_tokens(self.prior, self.tokens(hs), hole, self.cfg.decode_steps, tau, sample=True)
+        codes = F.embedding(state.clamp(max=K - 1), self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
+    else:
+        codes = self.soft_codes(self.prior(self.tokens(hs), torch.where(hole, K, K + 1)))   # every hole code masked: the test-time state
     return self.predict(fill, hs, self.code_grid(codes, hole, hole))[0]
 
 @patch

@@ -4,7 +4,8 @@ deterministic decode (every hole code unknown), per image, for each seed's train
 
     python tools/vq_fill_check.py runs/smoke/vqvae runs/smoke-seed1/vqvae runs/smoke-seed2/vqvae   # [--n 200]
 
-`--n N` scores the first N test images of every protocol (default 200, the images of the k-sample statistics).
+`--n N` scores the first N test images of every protocol (default 200, the images of the k-sample statistics; at most the run's
+n_eval). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
 
 Prints, per run, both means and the paired difference prior - det with a 95% interval that resamples test images
 (all protocols of an image together), then the mean of the per-seed differences with a t-interval over seeds.
@@ -17,18 +18,19 @@ import torch
 from scipy import stats
 from catvae.inpaint import load_trained
 from catvae.data import load_cats
-from catvae.evaluation import evaluate_model
+from catvae.evaluation import evaluate_model, Autocast
 from catvae.study import paired_diff
 
 def fills(run: Path, n: int) -> pd.DataFrame:
     net, par = load_trained(run)
     data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
     prots = par['eval_protocols'].split(',') if isinstance(par['eval_protocols'], str) else par['eval_protocols']
+    scorer = Autocast(net, enabled=par.get('scored_in') == 'bf16')     # in the precision the run was scored in
     out = []
     for mode in ('prior', 'det'):
         net.cfg.inpaint_mode = mode
         with torch.no_grad():
-            df = evaluate_model(net, data.test, prots, n_eval=min(n, par['n_eval']), progress=False)
+            df = evaluate_model(scorer, data.test, prots, n_eval=min(n, par['n_eval']), progress=False)
         out.append(df.assign(model=mode))
     return pd.concat(out, ignore_index=True)
 
