@@ -213,7 +213,7 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                     force: bool = False):   # replace the scores of an earlier call into the same folder
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
     from catvae.data import decode_folder, list_images, DataSourceError
-    from catvae.evaluation import evaluate_model, summarize_run
+    from catvae.evaluation import evaluate_model, summarize_run, Autocast
     from catvae.study import load_runs, render_report, _kind
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
@@ -243,11 +243,13 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     for i, (name, (net, params)) in enumerate(runs.items()):
         x = data[params['size']]
         log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
-        per = evaluate_model(net, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
+        bf16 = params.get('scored_in') == 'bf16' and torch.device(device).type == 'cpu'   # as its study scored it
+        per = evaluate_model(Autocast(net, enabled=bf16), x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
         met = json.loads((study / name / 'metrics.json').read_text())
         d = dest / name; d.mkdir(parents=True, exist_ok=True)
         (d / 'per_image.csv').write_text(per.to_csv(index=False))
-        atomic_write_json(d / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(study / name)})
+        atomic_write_json(d / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(study / name),
+                                              'scored_in': 'bf16' if bf16 else 'fp32'})
         atomic_write_json(d / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
                                                'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
                                                'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})

@@ -97,6 +97,7 @@ def backward_step(loss: torch.Tensor, opts: list, grad_clip: float | None = 1.0)
         params = [p for grp in o.param_groups for p in grp['params']]
         norms.append(torch.nn.utils.clip_grad_norm_(params, grad_clip or float('inf')).detach())   # the norm before clipping
         o.step()
+    torch.clear_autocast_cache()    # autocast keeps low-precision copies of the weights until its block ends: a later forward pass in the same step must see the new ones
     return {'grad_norm': norms[0], **({'clipped': (norms[0] > grad_clip).float()} if grad_clip else {})}
 
 def default_step(model: nn.Module, x, m, opts, step: int, grad_clip: float | None = 1.0) -> ModelOutput:
