@@ -10,8 +10,8 @@ mean score of each. Not a test; run it alone (2 threads), the numbers go into th
 """
 import argparse, time
 import torch
-from catvae.inpaint import load_trained
-from catvae.data import load_cats
+from catvae.inpaint import load_trained, RunError
+from catvae.data import load_cats, DataSourceError
 from catvae.masking import eval_masks, EVAL_SEED
 from catvae.evaluation import Autocast, evaluate_model, sample_metrics, hole_bits_per_dim
 
@@ -20,8 +20,11 @@ if __name__ == '__main__':
     ap.add_argument('run'); ap.add_argument('--n', type=int, default=1000)
     ap.add_argument('--n-samples', type=int, default=200); ap.add_argument('--k', type=int, default=32)
     a = ap.parse_args()
-    net, par = load_trained(a.run)
-    data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
+    try:
+        net, par = load_trained(a.run)
+        if not isinstance(net, torch.nn.Module) or not any(True for _ in net.parameters()): raise RunError(f"{a.run} is a classical fill ({par['model']}): nothing to score in two precisions")
+        data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
+    except (RunError, DataSourceError) as e: raise SystemExit(f"scoring_precision: {e}")
     x, xs = data.test[:a.n], data.test[:a.n_samples]
     ms = eval_masks('box', len(xs), par['size'], seed=EVAL_SEED)
     print(f"{a.run}: torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}")

@@ -42,7 +42,7 @@ class VQVAEConfig(UNetConfig):
     freeze_at: float = 0.5      # share of the training steps after which the code encoder and codebook freeze (stage 2)
     p_unknown: float = 0.2      # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
     p_soft: float = 0.3         # stage 2: share drawn to decode the prior's expected codes of the whole hole (what inpaint decodes); p_unknown wins a tie: (1 - p_unknown) p_soft of the images
-    decode_steps: int = 8       # T of the prior fill
+    decode_steps: int = 8       # T of MaskGIT's iterative decoding, for sample_inpaint (inpaint's expected codes take one pass)
     temperature: float = 1.0    # tau, for sample_inpaint
     inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
 

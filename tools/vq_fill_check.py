@@ -10,14 +10,14 @@ n_eval). Each run is scored in the precision its study scored it in (`scored_in`
 Prints, per run, both means and the paired difference prior - det with a 95% interval that resamples test images
 (all protocols of an image together), then the mean of the per-seed differences with a t-interval over seeds.
 """
-import sys
+import argparse, json
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
-from catvae.inpaint import load_trained
-from catvae.data import load_cats
+from catvae.inpaint import load_trained, RunError
+from catvae.data import load_cats, DataSourceError
 from catvae.evaluation import evaluate_model, Autocast
 from catvae.study import paired_diff
 
@@ -34,16 +34,24 @@ def fills(run: Path, n: int) -> pd.DataFrame:
         out.append(df.assign(model=mode))
     return pd.concat(out, ignore_index=True)
 
+def _check(run: Path) -> Path:
+    "A finished vqvae run folder, or a one-line exit."
+    try: par = json.loads((run / 'params.json').read_text())
+    except (OSError, ValueError): raise SystemExit(f"vq_fill_check: not a run folder: {run} (e.g. runs/smoke/vqvae)")
+    if par.get('model') != 'vqvae': raise SystemExit(f"vq_fill_check: {run} is a {par.get('model')} run, not a vqvae run")
+    return run
+
 if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('runs', nargs='+', type=Path, help='vqvae run folders, one per seed')
+    ap.add_argument('--n', type=int, default=200, help='the first N test images of every protocol')
+    a = ap.parse_args()
+    runs, n = [_check(r) for r in a.runs], a.n
     torch.manual_seed(0)
-    args, n = sys.argv[1:], 200
-    if not args or args[0] in ('-h', '--help'): raise SystemExit(__doc__)
-    bad = [a for a in args if not a.startswith('--') and not a.isdigit() and not (Path(a) / 'params.json').is_file()]
-    if bad: raise SystemExit(f"vq_fill_check: not a run folder: {', '.join(bad)} (e.g. runs/smoke/vqvae)")
-    if '--n' in args: i = args.index('--n'); n = int(args[i + 1]); args = args[:i] + args[i + 2:]
     diffs = []
-    for r in map(Path, args):
-        per = fills(r, n)
+    for r in runs:
+        try: per = fills(r, n)
+        except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
         d = paired_diff(per, 'prior', 'det')
         means = per.groupby('model').hole_psnr.mean()
         print(f"{r} (first {n} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]")
