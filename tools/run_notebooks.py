@@ -8,18 +8,19 @@ Each notebook runs as `nbdev_test` runs it (cells flagged `slow`, `gpu` or `note
 then its outputs are written into the file and `nbdev_clean` strips the metadata (outputs stay: `clear_all = False`
 in settings.ini), so `make check` stays clean. The notebooks run on the synthetic cats only: the tool stops when the
 offline photos (research-only licence) are reachable, so that no photo lands in a committed notebook. Figures are
-stored as PNG at 60 dpi. A notebook that fails keeps its file unchanged, and the tool exits 1 after the others.
+stored as PNG at 45 dpi. A notebook that fails keeps its file unchanged, and the tool exits 1 after the others.
 """
 import os, sys, json, time, subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = {'slow', 'gpu', 'notest'}
-SETUP = "import matplotlib; matplotlib.rcParams['figure.dpi'] = 60; matplotlib.rcParams['savefig.dpi'] = 60"
+SETUP = "import matplotlib; matplotlib.rcParams['figure.dpi'] = 45; matplotlib.rcParams['savefig.dpi'] = 45"
 
 def _plain(outputs: list) -> list:
-    "execnb's outputs as nbformat JSON (plain dicts and lists)."
-    return json.loads(json.dumps(outputs, default=lambda o: dict(o) if hasattr(o, 'keys') else list(o)))
+    "execnb's outputs as nbformat JSON (plain dicts and lists), with this checkout's absolute path made relative."
+    s = json.dumps(outputs, default=lambda o: dict(o) if hasattr(o, 'keys') else list(o))
+    return json.loads(s.replace(str(ROOT) + '/', '').replace(str(ROOT), '.'))
 
 def run(fn: Path) -> tuple[bool, float, str]:
     "Execute `fn` in a fresh shell and write its outputs back: `(ok, seconds, error)`."
