@@ -102,6 +102,10 @@ class Autocast:
             return r.float() if torch.is_tensor(r) and r.is_floating_point() else r
         return run
     def __repr__(self): return f"Autocast({type(self.model).__name__}, enabled={self.enabled})"
+    @classmethod
+    def as_scored(cls, model, params: dict, device='cpu'):
+        "`model` of a finished run, in the precision its study scored it in (`scored_in` of its params.json), on a CPU `device`."
+        return cls(model, enabled=params.get('scored_in') == 'bf16' and torch.device(device).type == 'cpu')
 
 
 # %% ../nbs/06_evaluation.ipynb #dc62706b

@@ -243,13 +243,13 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     for i, (name, (net, params)) in enumerate(runs.items()):
         x = data[params['size']]
         log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
-        bf16 = params.get('scored_in') == 'bf16' and torch.device(device).type == 'cpu'   # as its study scored it
-        per = evaluate_model(Autocast(net, enabled=bf16), x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
+        scorer = Autocast.as_scored(net, params, device)                  # as its study scored it
+        per = evaluate_model(scorer, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
         met = json.loads((study / name / 'metrics.json').read_text())
         d = dest / name; d.mkdir(parents=True, exist_ok=True)
         (d / 'per_image.csv').write_text(per.to_csv(index=False))
         atomic_write_json(d / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(study / name),
-                                              'scored_in': 'bf16' if bf16 else 'fp32'})
+                                              'scored_in': 'bf16' if scorer.enabled else 'fp32'})
         atomic_write_json(d / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
                                                'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
                                                'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})

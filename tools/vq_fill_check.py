@@ -25,7 +25,7 @@ def fills(run: Path, n: int) -> pd.DataFrame:
     net, par = load_trained(run)
     data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
     prots = par['eval_protocols'].split(',') if isinstance(par['eval_protocols'], str) else par['eval_protocols']
-    scorer = Autocast(net, enabled=par.get('scored_in') == 'bf16')     # in the precision the run was scored in
+    scorer = Autocast.as_scored(net, par)                               # in the precision the run was scored in
     out = []
     for mode in ('prior', 'det'):
         net.cfg.inpaint_mode = mode
