@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
            'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model']
+           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model', 'code_version']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -175,3 +175,7 @@ def build_model(name: str, size: int = 64, **kwargs):
     "Build the registered model `name` for `size`-px images; `kwargs` override its config fields."
     cls, cfg = model_config(name, size, **kwargs)
     return cls() if cfg is None else cls(cfg)
+
+def code_version(name: str) -> int:
+    "The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a change makes old checkpoints of it decode differently."
+    return getattr(model_config(name)[0], 'code_version', 1)

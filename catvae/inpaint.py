@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from .core import build_model, atomic_write_json, timestamp
+from .core import build_model, atomic_write_json, timestamp, code_version
 from .masking import composite, EVAL_SEED
 from .data import to_rgb, IMAGE_ERRORS
 
@@ -32,6 +32,11 @@ def load_trained(run,              # a run folder of a study, e.g. runs/smoke/va
     try: params = json.loads((run / 'params.json').read_text())
     except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with --redo") from None
     kw = params.get('model_kwargs') or {}
+    try: v = code_version(params['model'])
+    except (KeyError, ValueError) as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
+    if params.get('model_version', 1) != v:
+        raise RunError(f"{run} was trained by version {params.get('model_version', 1)} of the {params['model']} code, today's is {v} "
+                       "(its checkpoints decode differently); run the study again with --redo")
     try:
         device = get_device(device)
         net = build_model(params['model'], params['size'], **(json.loads(kw) if isinstance(kw, str) else kw))

@@ -8,7 +8,7 @@ import argparse, ast, functools, json, os, sys, threading, time, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL
+from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, code_version
 
 # %% auto #0
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
@@ -18,7 +18,7 @@ __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'templ
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
-KERNEL_ARGS = ['--IPKernelApp.log_level=ERROR']   # the kernels' start-up chatter (e.g. the TCP notice) stays off the console; cell errors still reach it
+KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']   # the kernels' own log stays off the console (start-up chatter, and the "KeyboardInterrupt caught in kernel" that jupyter_client's shutdown can provoke); cell errors reach it through papermill
 SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
 
 def template(name: str) -> Path:
@@ -133,6 +133,7 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     keys = sorted(set(want) - {*RUNNER_PARAMS, 'device'})   # device: 'auto' is recorded as what it resolved to
     diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
     if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
+    if old.get('model_version', 1) != (v := code_version(params['model'])): diff.append(f"{params['model']} code version {old.get('model_version', 1)} -> {v}")
     return ('differs', '; '.join(diff)) if diff else ('finished', '')
 
 def _resolve_path(v: str) -> str:

@@ -5,6 +5,7 @@
 # %% ../nbs/12_vqvae.ipynb #668be422
 from __future__ import annotations
 import math
+import numpy as np
 from dataclasses import dataclass
 import torch
 from torch import nn
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .masking import composite
-from .metrics import hole_metrics
+from .metrics import hole_metrics, image_batches
 from .backbone import UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective
 from .vae import image_encoder
 from .training import backward_step
@@ -20,7 +21,7 @@ from .quantiser import (_cpu_rand, VectorQuantizerEMA, codebook_stats, hole_toke
                               lowest_k, fill_tokens)
 
 # %% auto #0
-__all__ = ['VQVAEConfig', 'VQVAE']
+__all__ = ['VQVAEConfig', 'VQVAE', 'true_code_psnr']
 
 # %% ../nbs/12_vqvae.ipynb #96d56ee2
 @dataclass
@@ -39,9 +40,10 @@ class VQVAEConfig(UNetConfig):
     prior_layers: int = 2
     prior_heads: int = 4
     prior_lr_mult: float = 1.0  # the prior's learning rate is this times the trainer's
-    freeze_at: float = 0.5      # share of the training steps after which the code encoder and codebook freeze (stage 2)
+    prior_steps: int = 3        # extra prior-only updates per training step, on the step's detached context and codes (cheap next to the backbone's)
+    freeze_at: float = 0.75     # share of the training steps after which the code encoder and codebook freeze (stage 2)
     p_unknown: float = 0.2      # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
-    p_soft: float = 0.3         # stage 2: share drawn to decode the prior's expected codes of the whole hole (what inpaint decodes); p_unknown wins a tie: (1 - p_unknown) p_soft of the images
+    p_soft: float = 0.6         # stage 2: share drawn to decode the prior's expected codes of the whole hole (what inpaint decodes); p_unknown wins a tie: (1 - p_unknown) p_soft of the images
     decode_steps: int = 8       # T of MaskGIT's iterative decoding, for sample_inpaint (inpaint's expected codes take one pass)
     temperature: float = 1.0    # tau, for sample_inpaint
     inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
@@ -53,6 +55,7 @@ class VQVAEConfig(UNetConfig):
 @register_model('vqvae', VQVAEConfig)
 class VQVAE(UNet):
     "Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of them given the context."
+    code_version = 3    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps (older runs are stale)
     def __init__(self, cfg: VQVAEConfig = VQVAEConfig()):
         super().__init__(cfg, z_ch=cfg.code_dim + 1, z_res=cfg.grid)     # the codes and a 'predicted' flag
         c = self.net.widths[self.net.z_level]
@@ -79,6 +82,11 @@ class VQVAE(UNet):
         "None: the MaskGIT prior is not a normalised density of the codes, so there is no hole likelihood to report (`hasattr` is False)."
         raise AttributeError("the VQ-VAE defines no hole likelihood")
 
+    def hard_codes(self, idx):
+        "The code vectors e_k of the indices `idx` (B, N) as a grid (B, D, g, g)."
+        B, g = len(idx), self.cfg.grid
+        return F.embedding(idx, self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)    # (B, N, D) -> (B, D, g, g)
+
     def soft_codes(self, logits):
         "The prior's expected code vector per token, sum_k p(k) e_k: logits (B, N, K) -> (B, D, g, g)."
         B, g = len(logits), self.cfg.grid
@@ -100,20 +108,16 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
         z_e = self.code_enc(torch.cat([x, m], 1))                       # (B, D, g, g): the full image's code vectors
     z_q, idx, commit, counts = self.vq(z_e, update=self.training and not frozen)   # (B, D, g, g), (B, g, g), (B,), (K,)
     idx, hole = idx.reshape(B, -1), hole_tokens(m, g).reshape(B, -1)    # (B, N) each
-    n_mask = torch.round(mask_schedule(_cpu_rand(B, device=x.device)) * hole.sum(1))   # 0 .. |H| per image, both ends included
     soft = torch.zeros(B, dtype=torch.bool, device=x.device)
-    if frozen:                                                          # stage 2: these images decode the prior's expected codes
-        soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft          # (B,)
-        n_mask = torch.where(soft, hole.sum(1).to(n_mask.dtype), n_mask)   # from the test-time state: every hole code masked
-    masked = lowest_k(_cpu_rand(B, g * g, device=x.device), hole, n_mask)             # (B, N)
-    state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))
-    logits = self.prior(self.tokens(hs).detach(), state).float()        # (B, N, K)
-    ce = (F.cross_entropy(logits.transpose(1, 2), idx, reduction='none') * masked).sum(1)   # (B,) nats
+    if frozen: soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft  # (B,) stage 2: these images decode the prior's expected codes
+    masked = self.draw_masked(hole, soft)                               # (B, N): soft images from the test-time state, all masked
+    ctx = self.tokens(hs).detach()                                      # (B, N, c)
+    logits, ce = self.prior_logits(ctx, idx, hole, masked)              # (B, N, K), (B,) nats
     unknown = (_cpu_rand(B, device=x.device) < self.cfg.p_unknown)[:, None]             # (B, 1)
     true_at = hole & ~masked & ~unknown
     codes, predicted = z_q, None
     if frozen:                                                          # stage 2: the prior fills the masked tokens
-        guess = F.embedding(logits.argmax(-1), self.vq.embed).transpose(1, 2).reshape_as(z_q)   # (B, N, D) -> (B, D, g, g): one-step guesses
+        guess = self.hard_codes(logits.argmax(-1))                      # (B, D, g, g): one-step guesses
         pred = torch.where(soft.view(B, 1, 1, 1), self.soft_codes(logits.detach()), guess)     # or the expected code
         codes = torch.where(true_at.view(B, 1, g, g), z_q, pred.to(z_q.dtype))
         predicted = masked & ~unknown
@@ -125,7 +129,23 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     loss = per_dim_objective(nll, m) + commit.sum() / nd + prior_ce
     terms = {'hole_bpd': nll.sum() / nd / math.log(2), 'commit': commit.mean(), 'prior_ce_tok': prior_ce,
              'prior_acc': ((logits.argmax(-1) == idx) & masked).sum() / masked.sum().clamp_min(1), **codebook_stats(counts)}
-    return ModelOutput(loss, terms, mu, {'log_s': log_s, 'idx': idx, 'hole_tokens': hole, 'masked': masked})
+    return ModelOutput(loss, terms, mu, {'log_s': log_s, 'idx': idx, 'hole_tokens': hole, 'masked': masked, 'ctx': ctx})
+
+@patch
+def draw_masked(self: VQVAE, hole, all_masked=None):
+    "MaskGIT's masking of the hole tokens `hole` (B, N): round(gamma(r) |H|) of them per image (0 .. |H|, both ends included), all where `all_masked` (B,)."
+    B, N = hole.shape
+    n_mask = torch.round(mask_schedule(_cpu_rand(B, device=hole.device)) * hole.sum(1))   # (B,)
+    if all_masked is not None: n_mask = torch.where(all_masked, hole.sum(1).to(n_mask.dtype), n_mask)
+    return lowest_k(_cpu_rand(B, N, device=hole.device), hole, n_mask)                   # (B, N)
+
+@patch
+def prior_logits(self: VQVAE, ctx, idx, hole, masked):
+    "The prior's logits (B, N, K) from context tokens `ctx` (B, N, c) with the `masked` hole tokens hidden and the others of `hole` revealed (true codes `idx`), and its cross entropy on the masked tokens per image (B,), nats."
+    K = self.cfg.n_codes
+    state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))   # (B, N)
+    logits = self.prior(ctx, state).float()                             # (B, N, K)
+    return logits, (F.cross_entropy(logits.transpose(1, 2), idx, reduction='none') * masked).sum(1)
 
 # %% ../nbs/12_vqvae.ipynb #95b8811c
 @patch
@@ -142,6 +162,10 @@ def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = Non
     self.frozen.fill_(step >= self.cfg.freeze_at * total)
     out = self(x, m)
     out.terms.update(backward_step(out.loss, opts, self.cfg.grad_clip))  # the backbone's gradient norm
+    e = out.extras
+    for _ in range(self.cfg.prior_steps):                               # the prior alone, on this batch, fresh masks
+        masked = self.draw_masked(e['hole_tokens'])
+        backward_step(self.prior_logits(e['ctx'], e['idx'], e['hole_tokens'], masked)[1].sum() / masked.sum().clamp_min(1), opts[1:], self.cfg.grad_clip)
     out.terms['stage'] = torch.tensor(2. if bool(self.frozen) else 1.)
     return out
 
@@ -164,10 +188,27 @@ def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | 
     if sample:
         tau = self.cfg.temperature if temperature is None else temperature
         state, _ = fill_tokens(self.prior, self.tokens(hs), hole, self.cfg.decode_steps, tau, sample=True)
-        codes = F.embedding(state.clamp(max=K - 1), self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
+        codes = self.hard_codes(state.clamp(max=K - 1))                 # (B, D, g, g)
     else:
         codes = self.soft_codes(self.prior(self.tokens(hs), torch.where(hole, K, K + 1)))   # every hole code masked: the test-time state
     return self.predict(fill, hs, self.code_grid(codes, hole, hole))[0]
+
+@patch
+@torch.no_grad()
+def inpaint_codes(self: VQVAE, x, m):
+    "A diagnostic, not an inpainter: the logistic's mean with the hole codes of the full image `x` (it reads the hole's pixels)."
+    fill, hs = self.context(x * (1 - m), m)
+    B = len(x)
+    idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N)
+    return self.predict(fill, hs, self.code_grid(self.hard_codes(idx), hole_tokens(m, self.cfg.grid).reshape(B, -1)))[0]
+
+@torch.no_grad()
+def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device='cpu') -> np.ndarray:
+    "Per-image hole PSNR of `inpaint_codes` (the ceiling of any prior) on uint8 images (N, 3, H, W) with masks (N, 1, H, W)."
+    out = []
+    for x, m in image_batches(images_u8, masks, batch_size, device):
+        out.append(hole_metrics(composite(x, model.inpaint_codes(x, m).float().clamp(0, 1), m), x, m)['hole_psnr'].cpu())
+    return torch.cat(out).numpy()
 
 @patch
 @torch.no_grad()

@@ -139,7 +139,7 @@ def test_vqvae_stages_and_no_likelihood(batch):
     net.train_step(x, m, opts, 0, 10)
     frozen = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(('code_enc.', 'vq.'))}
     moving = {k: v.clone() for k, v in net.state_dict().items() if k.startswith(('prior.', 'net.'))}
-    out = net.train_step(x, m, opts, 5, 10)
+    out = net.train_step(x, m, opts, round(net.cfg.freeze_at * 10), 10)   # the first step of stage 2
     assert float(out.terms['stage']) == 2
     assert all(torch.equal(v, net.state_dict()[k]) for k, v in frozen.items())           # stage 2: code encoder and codebook fixed
     assert sum(not torch.equal(v, net.state_dict()[k]) for k, v in moving.items()) > 10   # the prior and the backbone still learn

@@ -174,3 +174,19 @@ def test_plain_executor_gives_the_papermill_numbers(photo_dir, tmp_path, monkeyp
     nb = json.loads((tmp_path / 'plain' / 'vae' / 'experiment.ipynb').read_text())
     assert any('injected-parameters' in c['metadata'].get('tags', []) for c in nb['cells'])
     assert any(o.get('name') == 'stdout' and 'trained in' in o['text'] for c in nb['cells'] for o in c.get('outputs', []))
+
+def test_runs_of_another_code_version_are_not_reused(study, tmp_path, monkeypatch):
+    "A run records its model's code version; once the code moves on, its checkpoint is not loaded and the study does not skip it as finished (its scores stay a record)."
+    import shutil
+    from catvae.vae import VAE
+    from catvae.inpaint import load_trained, RunError
+    from catvae.study import _run_state, run_params
+    cfg, out, _, _ = study
+    copy = tmp_path / 's'; shutil.copytree(out / 'vae', copy / 'vae')
+    assert json.loads((copy / 'vae' / 'params.json').read_text())['model_version'] == 1
+    load_trained(copy / 'vae')                                              # today's version: loads
+    monkeypatch.setattr(VAE, 'code_version', 2, raising=False)              # the code changes how its checkpoints decode
+    with pytest.raises(RunError, match='version 1 of the vae code'): load_trained(copy / 'vae')
+    assert 'vae' in set(load_runs(copy)[0].model)                         # what it scored then is still a record
+    state, why = _run_state(copy / 'vae', run_params(cfg, 'vae', copy, 'cpu'))
+    assert state == 'differs' and 'code version 1 -> 2' in why

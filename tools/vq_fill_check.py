@@ -1,13 +1,14 @@
 #!/usr/bin/env python
 """The VQ-VAE's two fills on the study's test images (the first N of each protocol): the prior fill (what `inpaint` scores) against the
-deterministic decode (every hole code unknown), per image, for each seed's trained run; nothing is trained.
+deterministic decode (every hole code unknown), per image, for each seed's trained run; nothing is trained. Beside them, the decode
+of the images' own hole codes (`inpaint_codes`: it reads the hole, so it is no inpainter): the ceiling of any prior.
 
     python tools/vq_fill_check.py runs/smoke/vqvae runs/smoke-seed1/vqvae runs/smoke-seed2/vqvae   # [--n 200]
 
 `--n N` scores the first N test images of every protocol (default 200, the images of the k-sample statistics; at most the run's
 n_eval). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
 
-Prints, per run, both means and the paired difference prior - det with a 95% interval that resamples test images
+Prints, per run, the three means, the paired differences prior - det and true codes - det with a 95% interval that resamples test images
 (all protocols of an image together), then the mean of the per-seed differences with a t-interval over seeds.
 """
 import argparse, json
@@ -19,6 +20,8 @@ from scipy import stats
 from catvae.inpaint import load_trained, RunError
 from catvae.data import load_cats, DataSourceError
 from catvae.evaluation import evaluate_model, Autocast
+from catvae.masking import eval_masks, EVAL_SEED
+from catvae.vqvae import true_code_psnr
 from catvae.study import paired_diff
 
 def fills(run: Path, n: int) -> pd.DataFrame:
@@ -32,6 +35,10 @@ def fills(run: Path, n: int) -> pd.DataFrame:
         with torch.no_grad():
             df = evaluate_model(scorer, data.test, prots, n_eval=min(n, par['n_eval']), progress=False)
         out.append(df.assign(model=mode))
+    x = data.test[:min(n, par['n_eval'])]
+    out.append(pd.concat([pd.DataFrame({'protocol': p, 'image': np.arange(len(x)), 'model': 'true',          # the same images and masks
+                                        'hole_psnr': true_code_psnr(scorer, x, eval_masks(p, len(x), x.shape[-1], seed=EVAL_SEED))})
+                          for p in prots]))
     return pd.concat(out, ignore_index=True)
 
 def _check(run: Path) -> Path:
@@ -48,14 +55,17 @@ if __name__ == '__main__':
     a = ap.parse_args()
     runs, n = [_check(r) for r in a.runs], a.n
     torch.manual_seed(0)
-    diffs = []
+    diffs, ceil = [], []
     for r in runs:
         try: per = fills(r, n)
         except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
-        d = paired_diff(per, 'prior', 'det')
+        d, c = paired_diff(per, 'prior', 'det'), paired_diff(per, 'true', 'det')
         means = per.groupby('model').hole_psnr.mean()
-        print(f"{r} (first {n} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]")
-        diffs.append(d[0])
+        print(f"{r} (first {n} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
+              f"prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]; true codes {means['true']:.3f} dB, true - det {c[0]:+.3f} [{c[1]:+.3f}, {c[2]:+.3f}]")
+        diffs.append(d[0]); ceil.append(c[0])
     if len(diffs) > 1:
         v = np.array(diffs); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
         print(f"over {len(v)} seeds: prior - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB")
+        v = np.array(ceil); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        print(f"over {len(v)} seeds: true codes - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB (the ceiling of any prior)")
