@@ -22,8 +22,9 @@ __all__ = ['MIN_PHOTOS', 'RunError', 'load_trained', 'read_photo', 'read_mask', 
 class RunError(ValueError):
     "A run folder that cannot be used (not finished, no checkpoint, another protocol)."
 
-def load_trained(run,              # a run folder of a study, e.g. runs/smoke/vae
-                 device='cpu'):
+def load_trained(run,                      # a run folder of a study, e.g. runs/smoke/vae
+                 device='cpu',
+                 any_version: bool = False): # also a run trained by another version of its model's code (to re-measure an archived run)
     "`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's weights, in eval mode."
     run = Path(run)
     if not (run / 'params.json').is_file(): raise RunError(f"{run} is not a run folder (no params.json)")
@@ -32,11 +33,13 @@ def load_trained(run,              # a run folder of a study, e.g. runs/smoke/va
     try: params = json.loads((run / 'params.json').read_text())
     except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with --redo") from None
     kw = params.get('model_kwargs') or {}
+    if 'model' not in params: raise RunError(f"{run / 'params.json'} names no model; run the study again with --redo")
     try: v = code_version(params['model'])
-    except (KeyError, ValueError) as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
-    if params.get('model_version', 1) != v:
-        raise RunError(f"{run} was trained by version {params.get('model_version', 1)} of the {params['model']} code, today's is {v} "
-                       "(its checkpoints decode differently); run the study again with --redo")
+    except ValueError as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
+    old = params.get('model_version', 1)
+    if str(old) != str(v) and not any_version:
+        raise RunError(f"{run} was trained by version {old} of the {params['model']} code{'' if 'model_version' in params else ' (no version recorded)'}, "
+                       f"today's is {v}: run the study again with --redo, or load it from a checkout of the commit that trained it")
     try:
         device = get_device(device)
         net = build_model(params['model'], params['size'], **(json.loads(kw) if isinstance(kw, str) else kw))

@@ -427,7 +427,7 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'device', *RUNNER_PARAMS)}
         row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
                'train_seed_offset': par.get('train_seed_offset', 0), 'settings': json.dumps(settings, sort_keys=True, default=str),
-               'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds')}
+               'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds'), 'model_version': par.get('model_version', 1)}
         overall = summarize(pi) if pi is not None else met['summary']['overall']   # recomputed: the saved scores, today's intervals
         for k, v in overall.items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
         row.update({f'sample_{k}': v for k, v in (met.get('samples') or {}).items()})
@@ -528,7 +528,10 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
         if not len(s): raise ValueError(f"no finished runs in {f}")
         seed = _seed_of(f); sums.append(s.assign(seed=seed, folder=f.name)); pers.append(p.assign(seed=seed))
     if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study folders have the same seed")
-    return pd.concat(sums, ignore_index=True), pd.concat(pers, ignore_index=True)
+    out = pd.concat(sums, ignore_index=True)
+    mixed = [f"{m} (versions {sorted(set(map(str, g.model_version)))})" for m, g in out.groupby('model') if g.model_version.astype(str).nunique() > 1]
+    if mixed: raise ValueError(f"runs trained by different versions of their model's code: {', '.join(mixed)}; not seeds of one study (rerun the older ones with --redo)")
+    return out, pd.concat(pers, ignore_index=True)
 
 def comparison_pairs(summary: pd.DataFrame, metric: str = 'hole_psnr') -> list[tuple[str, str, str]]:
     """The study's questions as `(a, b, question)`, chosen from what each run is (`kind`), never from model names. The

@@ -51,6 +51,10 @@ class VQVAEConfig(UNetConfig):
     def __post_init__(self):
         if self.inpaint_mode not in ('prior', 'det'): raise ValueError(f"inpaint_mode must be 'prior' or 'det', got {self.inpaint_mode!r}")
         if not 0 < self.freeze_at <= 1: raise ValueError(f"freeze_at must be in (0, 1] (stage 1 initialises the codebook), got {self.freeze_at}")
+        for k in ('p_unknown', 'p_soft'):
+            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got {getattr(self, k)}")
+        if not isinstance(self.prior_steps, int) or isinstance(self.prior_steps, bool) or self.prior_steps < 0:
+            raise ValueError(f"prior_steps must be a whole number >= 0, got {self.prior_steps!r}")
 
 @register_model('vqvae', VQVAEConfig)
 class VQVAE(UNet):
@@ -204,7 +208,7 @@ def inpaint_codes(self: VQVAE, x, m):
 
 @torch.no_grad()
 def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device='cpu') -> np.ndarray:
-    "Per-image hole PSNR of `inpaint_codes` (the ceiling of any prior) on uint8 images (N, 3, H, W) with masks (N, 1, H, W)."
+    "Per-image hole PSNR of `inpaint_codes` (the true-code reference) on uint8 images (N, 3, H, W) with masks (N, 1, H, W)."
     out = []
     for x, m in image_batches(images_u8, masks, batch_size, device):
         out.append(hole_metrics(composite(x, model.inpaint_codes(x, m).float().clamp(0, 1), m), x, m)['hole_psnr'].cpu())

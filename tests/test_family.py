@@ -146,6 +146,8 @@ def test_vqvae_stages_and_no_likelihood(batch):
     with pytest.raises(ValueError, match='total'): net.train_step(x, m, opts, 0)
     from catvae.vqvae import VQVAEConfig
     with pytest.raises(ValueError, match='freeze_at'): VQVAEConfig(freeze_at=0.)
+    for bad in ({'prior_steps': 1.5}, {'prior_steps': -1}, {'p_soft': 2.}, {'p_unknown': -0.1}):
+        with pytest.raises(ValueError, match=next(iter(bad))): VQVAEConfig(**bad)
 
 @pytest.mark.parametrize('name', ['vqvae', 'avae_adv', 'treevi'])
 def test_trainer_resumes_exactly(name, tmp_path):

@@ -187,6 +187,7 @@ def test_runs_of_another_code_version_are_not_reused(study, tmp_path, monkeypatc
     load_trained(copy / 'vae')                                              # today's version: loads
     monkeypatch.setattr(VAE, 'code_version', 2, raising=False)              # the code changes how its checkpoints decode
     with pytest.raises(RunError, match='version 1 of the vae code'): load_trained(copy / 'vae')
+    assert load_trained(copy / 'vae', any_version=True)[1]['model_version'] == 1   # on purpose: an archived run re-measured
     assert 'vae' in set(load_runs(copy)[0].model)                         # what it scored then is still a record
     state, why = _run_state(copy / 'vae', run_params(cfg, 'vae', copy, 'cpu'))
     assert state == 'differs' and 'code version 1 -> 2' in why

@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """The VQ-VAE's two fills on the study's test images (the first N of each protocol): the prior fill (what `inpaint` scores) against the
 deterministic decode (every hole code unknown), per image, for each seed's trained run; nothing is trained. Beside them, the decode
-of the images' own hole codes (`inpaint_codes`: it reads the hole, so it is no inpainter): the ceiling of any prior.
+of the images' own hole codes (`inpaint_codes`: it reads the hole, so it is no inpainter): the true-code reference, what a
+perfect code predictor would give with this decoder (a reference, not a bound).
 
     python tools/vq_fill_check.py runs/smoke/vqvae runs/smoke-seed1/vqvae runs/smoke-seed2/vqvae   # [--n 200]
 
 `--n N` scores the first N test images of every protocol (default 200, the images of the k-sample statistics; at most the run's
-n_eval). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
+n_eval). `--any-version` also loads runs trained by an earlier version of the vqvae code (version 2 decodes as version 3 does: only the training changed; version 1 decoded otherwise). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
 
 Prints, per run, the three means, the paired differences prior - det and true codes - det with a 95% interval that resamples test images
 (all protocols of an image together), then the mean of the per-seed differences with a t-interval over seeds.
@@ -24,8 +25,8 @@ from catvae.masking import eval_masks, EVAL_SEED
 from catvae.vqvae import true_code_psnr
 from catvae.study import paired_diff
 
-def fills(run: Path, n: int) -> pd.DataFrame:
-    net, par = load_trained(run)
+def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
+    net, par = load_trained(run, any_version=any_version)
     data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
     prots = par['eval_protocols'].split(',') if isinstance(par['eval_protocols'], str) else par['eval_protocols']
     scorer = Autocast.as_scored(net, par)                               # in the precision the run was scored in
@@ -52,20 +53,22 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('runs', nargs='+', type=Path, help='vqvae run folders, one per seed')
     ap.add_argument('--n', type=int, default=200, help='the first N test images of every protocol')
+    ap.add_argument('--any-version', action='store_true', help='also runs trained by an earlier version of the vqvae code')
     a = ap.parse_args()
+    if a.n < 1: ap.error(f"--n must be at least 1, got {a.n}")
     runs, n = [_check(r) for r in a.runs], a.n
     torch.manual_seed(0)
     diffs, ceil = [], []
     for r in runs:
-        try: per = fills(r, n)
+        try: per = fills(r, n, a.any_version)
         except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
         d, c = paired_diff(per, 'prior', 'det'), paired_diff(per, 'true', 'det')
         means = per.groupby('model').hole_psnr.mean()
-        print(f"{r} (first {n} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
+        print(f"{r} (first {per.image.nunique()} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
               f"prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]; true codes {means['true']:.3f} dB, true - det {c[0]:+.3f} [{c[1]:+.3f}, {c[2]:+.3f}]")
         diffs.append(d[0]); ceil.append(c[0])
     if len(diffs) > 1:
         v = np.array(diffs); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
         print(f"over {len(v)} seeds: prior - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB")
         v = np.array(ceil); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-        print(f"over {len(v)} seeds: true codes - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB (the ceiling of any prior)")
+        print(f"over {len(v)} seeds: true codes - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB (the true-code reference)")
