@@ -14,7 +14,8 @@ import torch
 # %% auto #0
 __all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
            'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model', 'code_version']
+           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model', 'code_version',
+           'version_change']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -177,5 +178,10 @@ def build_model(name: str, size: int = 64, **kwargs):
     return cls() if cfg is None else cls(cfg)
 
 def code_version(name: str) -> int:
-    "The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a change makes old checkpoints of it decode differently."
+    "The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a change makes its old runs stale (their checkpoints would train or decode differently today)."
     return getattr(model_config(name)[0], 'code_version', 1)
+
+def version_change(params: dict, name: str | None = None) -> tuple | None:
+    "`(recorded, today's)` code versions when a run's `params` (its params.json; no record means 1) come from another version of the model `name` (default: the one they name), else None."
+    old, new = params.get('model_version', 1), code_version(name or params['model'])
+    return None if str(old) == str(new) else (old, new)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from .core import build_model, atomic_write_json, timestamp, code_version
+from .core import build_model, atomic_write_json, timestamp, version_change
 from .masking import composite, EVAL_SEED
 from .data import to_rgb, IMAGE_ERRORS
 
@@ -34,12 +34,11 @@ def load_trained(run,                      # a run folder of a study, e.g. runs/
     except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with --redo") from None
     kw = params.get('model_kwargs') or {}
     if 'model' not in params: raise RunError(f"{run / 'params.json'} names no model; run the study again with --redo")
-    try: v = code_version(params['model'])
+    try: change = version_change(params)
     except ValueError as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
-    old = params.get('model_version', 1)
-    if str(old) != str(v) and not any_version:
-        raise RunError(f"{run} was trained by version {old} of the {params['model']} code{'' if 'model_version' in params else ' (no version recorded)'}, "
-                       f"today's is {v}: run the study again with --redo, or load it from a checkout of the commit that trained it")
+    if change and not any_version:
+        raise RunError(f"{run} was trained by version {change[0]} of the {params['model']} code{'' if 'model_version' in params else ' (no version recorded)'}, "
+                       f"today's is {change[1]}: run the study again with --redo, or load it from a checkout of the commit that trained it")
     try:
         device = get_device(device)
         net = build_model(params['model'], params['size'], **(json.loads(kw) if isinstance(kw, str) else kw))

@@ -8,7 +8,7 @@ import argparse, ast, functools, json, os, sys, threading, time, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, code_version
+from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, version_change
 
 # %% auto #0
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
@@ -133,7 +133,7 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     keys = sorted(set(want) - {*RUNNER_PARAMS, 'device'})   # device: 'auto' is recorded as what it resolved to
     diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
     if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
-    if old.get('model_version', 1) != (v := code_version(params['model'])): diff.append(f"{params['model']} code version {old.get('model_version', 1)} -> {v}")
+    if ch := version_change(old, params['model']): diff.append(f"{params['model']} code version {ch[0]} -> {ch[1]}")
     return ('differs', '; '.join(diff)) if diff else ('finished', '')
 
 def _resolve_path(v: str) -> str:

@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 from catvae.inpaint import load_trained, RunError
 from catvae.data import load_cats, DataSourceError
 from catvae.evaluation import evaluate_model, Autocast
 from catvae.masking import eval_masks, EVAL_SEED
 from catvae.vqvae import true_code_psnr
-from catvae.study import paired_diff
+from catvae.study import paired_diff, compare_over_seeds
 
 def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
     net, par = load_trained(run, any_version=any_version)
@@ -58,7 +57,7 @@ if __name__ == '__main__':
     if a.n < 1: ap.error(f"--n must be at least 1, got {a.n}")
     runs, n = [_check(r) for r in a.runs], a.n
     torch.manual_seed(0)
-    diffs, ceil = [], []
+    diffs = []   # per seed: prior - det and true codes - det
     for r in runs:
         try: per = fills(r, n, a.any_version)
         except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
@@ -66,9 +65,7 @@ if __name__ == '__main__':
         means = per.groupby('model').hole_psnr.mean()
         print(f"{r} (first {per.image.nunique()} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
               f"prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]; true codes {means['true']:.3f} dB, true - det {c[0]:+.3f} [{c[1]:+.3f}, {c[2]:+.3f}]")
-        diffs.append(d[0]); ceil.append(c[0])
-    if len(diffs) > 1:
-        v = np.array(diffs); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-        print(f"over {len(v)} seeds: prior - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB")
-        v = np.array(ceil); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-        print(f"over {len(v)} seeds: true codes - det {v.mean():+.3f} [{v.mean() - h:+.3f}, {v.mean() + h:+.3f}] dB (the true-code reference)")
+        diffs += [{'seed': r, 'a': 'prior', 'b': 'det', 'diff': d[0]}, {'seed': r, 'a': 'true codes', 'b': 'det', 'diff': c[0]}]
+    if len(runs) > 1:   # the study's t-interval over seeds (unadjusted: its Holm column is not printed)
+        for r in compare_over_seeds(pd.DataFrame(diffs)).itertuples():
+            print(f"over {r.n_seeds} seeds: {r.a} - {r.b} {r.diff:+.3f} [{r.low:+.3f}, {r.high:+.3f}] dB" + (" (the true-code reference)" if r.a == 'true codes' else ''))
