@@ -14,8 +14,8 @@ import torch
 # %% auto #0
 __all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
            'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model', 'code_version',
-           'version_change']
+           'writable_problem', 'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config',
+           'build_model', 'code_version', 'version_change']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -104,6 +104,19 @@ def atomic_write_json(path, obj) -> Path:
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` atomically."
     return _atomic(path, lambda t: torch.save(obj, t))
+
+# %% ../nbs/00_core.ipynb #b77efddf
+def writable_problem(path,            # a file or folder a command will write (it need not exist yet)
+                     what: str = '--out'):   # how the user named it, for the message
+    "None if `path` can be written (creating its missing parent folders), else one line that says why not."
+    path = Path(path).expanduser().absolute()
+    top = path if path.is_dir() else path.parent
+    while not top.exists(): top = top.parent                   # the nearest folder that exists
+    if not top.is_dir(): return f"{what} {path}: {top} is a file, not a folder"
+    try: fd, probe = tempfile.mkstemp(dir=top, prefix='.catvae-probe-')
+    except OSError as e: return f"{what} {path}: cannot write in {top} ({type(e).__name__}: {e.strerror or e})"
+    os.close(fd); os.unlink(probe)
+    return None
 
 # %% ../nbs/00_core.ipynb #aaabc70b
 # bump when the data split or the evaluation masks change: runs of another version are never reused or mixed

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from tqdm.auto import tqdm
 from .core import cache_dir, shared_data_dir, atomic_torch_save, atomic_write_json
 
 # %% auto #0
-__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'IMAGE_ERRORS', 'TEST_SEED', 'DataSourceError', 'kaggle_dir', 'resolve_source',
-           'SkipImage', 'to_rgb', 'load_image', 'synthetic_cats', 'list_images', 'decode_folder', 'split_names',
-           'CatData', 'to_float', 'load_cats']
+__all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'IMAGE_ERRORS', 'TEST_SEED', 'TEST_FRAC', 'SYNTHETIC_POOL', 'DataSourceError',
+           'kaggle_dir', 'resolve_source', 'SkipImage', 'to_rgb', 'load_image', 'synthetic_cats', 'list_images',
+           'decode_folder', 'split_names', 'CatData', 'to_float', 'load_cats', 'n_test_images']
 
 # %% ../nbs/01_data.ipynb #3abdb55a
 KAGGLE_HANDLE = 'mahmudulhaqueshawon/cat-image'
@@ -85,7 +85,9 @@ class SkipImage(Exception):
     "An image file that is unreadable or too small."
 
 def to_rgb(im: Image.Image) -> Image.Image:
-    "Any Pillow image as 8-bit RGB: 16-bit and float grey rescaled (Pillow's own conversion clips them to white), alpha over white."
+    """Any Pillow image as 8-bit RGB, upright as viewers show it (its EXIF orientation applied): 16-bit and float grey
+    rescaled (Pillow's own conversion clips them to white), alpha over white."""
+    im = ImageOps.exif_transpose(im)   # a phone photo stored sideways with Orientation=6 comes back upright
     if im.mode.startswith('I') or im.mode == 'F':
         a = np.asarray(im, dtype=np.float64); hi = float(a.max()) if a.size else 0.
         top = 65535. if (im.mode.startswith('I;16') or hi > 255) else (1. if (im.mode == 'F' and hi <= 1) else 255.)
@@ -193,6 +195,9 @@ def split_names(names, seed: int = 0, val_frac: float = 0.1, test_frac: float = 
     return {'test': pick(test), 'val': pick(rest[:n_val]), 'train': pick(rest[n_val:])}
 
 # %% ../nbs/01_data.ipynb #0704b99f
+TEST_FRAC = 0.1          # the test share of a pool without a designated test set
+SYNTHETIC_POOL = 2000    # generated images when no photos are present and no n_max is given
+
 @dataclass
 class CatData:
     "Train/val/test uint8 image tensors (N, 3, S, S) with their file names."
@@ -217,14 +222,14 @@ def to_float(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(255)
 
 def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, seed: int = 0,
-              val_frac: float = 0.1, test_frac: float = 0.1, cache: bool = True, progress: bool = True) -> CatData:
+              val_frac: float = 0.1, test_frac: float = TEST_FRAC, cache: bool = True, progress: bool = True) -> CatData:
     "Load, decode (cached) and split cat images from `source` (see the table above)."
     if not isinstance(size, int) or size < 16 or size % 16:
         raise ValueError(f"size must be a multiple of 16 and at least 16 (64 default, 128 supported), got {size!r}")
     if n_max is not None and n_max < 3: raise ValueError(f"n_max must be at least 3, got {n_max}")
     kind, folders, test_folders = resolve_source(source, size)
     if kind == 'synthetic':   # one fixed pool of drawings, whatever the seed
-        n = n_max or 2000
+        n = n_max or SYNTHETIC_POOL
         d = {'images': synthetic_cats(n, size, TEST_SEED), 'names': [f'synthetic/{i:05d}' for i in range(n)], 'skipped': {}}
         sp = split_names(d['names'], seed, val_frac, test_frac)
     elif test_folders:  # a designated test set: all of it is tested; n_max caps the train/val pool
@@ -239,3 +244,11 @@ def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, se
     index = {nm: i for i, nm in enumerate(d['names'])}
     take = lambda k: d['images'][torch.tensor([index[nm] for nm in sp[k]], dtype=torch.long)]
     return CatData(take('train'), take('val'), take('test'), sp, size, source, d['skipped'])
+
+# %% ../nbs/01_data.ipynb #f72e047f
+def n_test_images(source: str = 'auto', size: int = 64, n_max: int | None = None, test_frac: float = TEST_FRAC) -> int:
+    "How many test images `load_cats(source, size, n_max)` will hold, counted from file names without decoding."
+    kind, folders, test_folders = resolve_source(source, size)
+    if test_folders: return len(list_images(test_folders))          # a designated test set: all of it
+    n = (n_max or SYNTHETIC_POOL) if kind == 'synthetic' else min(len(list_images(folders)), n_max or float('inf'))
+    return max(1, round(n * test_frac)) if n else 0                # as split_names draws it

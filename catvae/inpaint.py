@@ -4,19 +4,19 @@
 
 # %% ../nbs/21_inpaint.ipynb #c16674ca
 from __future__ import annotations
-import json
+import json, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
-from .core import build_model, atomic_write_json, timestamp, version_change
+from PIL import Image, ImageOps
+from .core import build_model, atomic_write_json, timestamp, version_change, writable_problem
 from .masking import composite, EVAL_SEED
 from .data import to_rgb, IMAGE_ERRORS
 
 # %% auto #0
-__all__ = ['MIN_PHOTOS', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo', 'save_inpainting',
-           'inpaint_file', 'evaluate_photos']
+__all__ = ['MIN_PHOTOS', 'EVALUATE_FILES', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo',
+           'output_files', 'save_inpainting', 'inpaint_file', 'evaluate_photos']
 
 # %% ../nbs/21_inpaint.ipynb #07e80233
 class RunError(ValueError):
@@ -66,7 +66,7 @@ def read_mask(path, shape) -> np.ndarray:
     "A hole mask as (H, W) bool from an image file: bright pixels (grey above 127; transparent counts as black) are the hole."
     try:
         with Image.open(path) as im:
-            im.load()
+            im.load(); im = ImageOps.exif_transpose(im)   # as viewers show it, like the photo (`to_rgb`)
             if 'A' in im.getbands() or (im.mode == 'P' and 'transparency' in im.info):   # transparent: not hole
                 a = np.asarray(im.convert('RGBA'), dtype=np.float64)
                 m = (a[..., :3].mean(-1) * a[..., 3] / 255) > 127
@@ -145,20 +145,62 @@ def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `samp
             **({'std': out['std'].numpy()} if 'std' in out else {}), 'window': win}
 
 # %% ../nbs/21_inpaint.ipynb #f790f421
-def save_inpainting(res: dict, img: np.ndarray, hole: np.ndarray, out, overwrite: bool = False) -> list[Path]:
+_OUT_SUFFIXES = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.tif', '.tiff')
+
+def _manifest(out: Path) -> Path:
+    "The hidden file beside `out` that lists what the last call writing `out` wrote."
+    return out.with_name(f'.{out.name}.catvae.json')
+
+def _stamp(p: Path) -> list:
+    "Size and modification time of a file: a file we wrote and someone changed since is no longer ours."
+    st = p.stat(); return [st.st_size, st.st_mtime_ns]
+
+def _ours(out: Path) -> set[Path]:
+    "The files an earlier call wrote for `out` (by its manifest) that are still as it left them."
+    try: files = json.loads(_manifest(out).read_text())['files']
+    except Exception: return set()
+    return {Path(p) for p, s in files.items() if Path(p).is_file() and _stamp(Path(p)) == s}
+
+def output_files(out,                     # the composite's file name, e.g. result.png
+                 n_samples: int = 0,      # samples written beside it, <stem>_sample<i><suffix>
+                 std: bool = False,       # an uncertainty map too, <stem>_std.png
+                 inputs: dict = {},       # {path: what it is} of the files the call reads: never written, whatever the flags
+                 overwrite: bool = False, # replace `out` and the files an earlier call wrote for it
+                 ) -> list[Path]:
+    "The files an inpainting to `out` writes, checked before any work; a problem is one line (ValueError, FileExistsError)."
+    out = Path(out)
+    if out.suffix.lower() not in _OUT_SUFFIXES: raise ValueError(f"--out {out}: give an image file name, e.g. result.png")
+    names = [out] + [out.with_name(f'{out.stem}_sample{i + 1}{out.suffix}') for i in range(n_samples)]
+    names += [out.with_name(f'{out.stem}_std.png')] if std else []
+    names += [out.with_name(f'{out.stem}_panel.png')]
+    if problem := writable_problem(out): raise ValueError(problem)
+    read = {Path(p).resolve(): what for p, what in inputs.items()}
+    if hit := [p for p in names if p.resolve() in read]:
+        what = read[hit[0].resolve()]
+        raise ValueError(f"--out {out} is {what}; pick another --out" if hit[0] == out else
+                         f"--out {out} would write {hit[0].name}, {what}; pick another --out")
+    ours, exist = _ours(out), [p for p in names if p.exists()]
+    if foreign := [p for p in exist if p != out and p.resolve() not in ours]:
+        raise FileExistsError(f"{foreign[0]} exists and was not written by an inpainting to {out.name}"
+                              f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}; move it or pick another --out")
+    if exist and not overwrite:
+        raise FileExistsError(f"{exist[0]} exists{f' (and {len(exist) - 1} more)' if len(exist) > 1 else ''}; "
+                              "pick another --out or pass --force to replace them")
+    return names
+
+# %% ../nbs/21_inpaint.ipynb #1092c7a5
+def save_inpainting(res: dict,             # what `inpaint_photo` returned
+                    img: np.ndarray,       # (H, W, 3) uint8 photo
+                    hole: np.ndarray,      # (H, W) bool hole
+                    out,                   # the composite's file name; the others are written beside it
+                    overwrite: bool = False,   # replace `out` and the files an earlier call wrote for it
+                    inputs: dict = {},     # {path: what it is} of the files the call read: never written
+                    ) -> list[Path]:
     "Write the composite to `out`, samples to `<out>_sample<i>`, the uncertainty map to `<out>_std.png` and a side-by-side `<out>_panel.png`."
     import matplotlib; import matplotlib.pyplot as plt
-    out = Path(out)
-    if out.suffix.lower() not in ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.tif', '.tiff'):
-        raise ValueError(f"--out {out}: give an image file name, e.g. result.png")
-    names = [out] + [out.with_name(f'{out.stem}_sample{i + 1}{out.suffix}') for i in range(len(res['samples']))]
-    names += [out.with_name(f'{out.stem}_std.png')] if 'std' in res else []
-    names += [out.with_name(f'{out.stem}_panel.png')]
-    clash = [str(p) for p in names if p.exists()]
-    if clash and not overwrite: raise FileExistsError(f"{clash[0]} exists{f' (and {len(clash) - 1} more)' if len(clash) > 1 else ''}; pick another --out or pass --force")
+    names = output_files(out, len(res['samples']), 'std' in res, inputs, overwrite)
+    out, earlier = Path(out), _ours(Path(out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    for old in [*out.parent.glob(f'{out.stem}_sample*{out.suffix}'), out.with_name(f'{out.stem}_std.png')]:
-        if old not in names: old.unlink(missing_ok=True)   # files of an earlier call with more samples would read as this one's
     Image.fromarray(res['composite']).save(names[0])
     for p, s in zip(names[1:], res['samples']): Image.fromarray(s).save(p)
     masked = img.copy(); masked[hole] = 128                                        # the hole in grey
@@ -172,6 +214,8 @@ def save_inpainting(res: dict, img: np.ndarray, hole: np.ndarray, out, overwrite
     if 'std' in res:
         fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, top), 'magma'), ax=axs[-1], fraction=.04, label='std (0-1 scale)')
     fig.tight_layout(); fig.savefig(names[-1], dpi=110); plt.close(fig)
+    for p in earlier - {n.resolve() for n in names}: p.unlink()    # an earlier call's extra samples: ours, unchanged since
+    atomic_write_json(_manifest(out), {'files': {str(p.resolve()): _stamp(p) for p in names}, 'written': timestamp()})
     return names
 
 # %% ../nbs/21_inpaint.ipynb #228e9956
@@ -183,26 +227,30 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
                  samples: int = 0,     # k completions drawn from the model, and their per-pixel std
                  seed: int = 0,        # seed of the samples
                  device='cpu',         # 'cpu', 'cuda' or 'auto'
-                 force: bool = False,  # overwrite existing output files
+                 force: bool = False,  # replace --out and the files an earlier inpainting to it wrote (never an input or another file)
                  log=print) -> list[Path]:
     "Inpaint the photo `image` with the run `run` and write the composite to `out`; returns the files written."
     if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h (one of them)")
     if samples < 0: raise ValueError(f"--samples must be 0 or more, got {samples}")
-    if Path(out).resolve() == Path(image).resolve(): raise ValueError("--out is the input photo; pick another file name")
-    if mask is not None and Path(out).resolve() == Path(mask).resolve(): raise ValueError("--out is the mask file; pick another file name")
+    inputs = {image: 'the input photo', **({mask: 'the mask'} if mask is not None else {})}
+    output_files(out, 0, False, inputs, force)        # the composite and panel: a bad --out stops before anything is read
     img = read_photo(image)
     hole = read_mask(mask, img.shape) if mask is not None else box_mask(box, img.shape)
     net, params = load_trained(run, device)
-    if samples and not hasattr(net, 'sample_inpaint'): log(f"note: {params['model']} draws no samples; writing its single fill")
+    drawn = samples if hasattr(net, 'sample_inpaint') else 0
+    if samples and not drawn: log(f"note: {params['model']} draws no samples; writing its single fill")
     elif samples == 1: log("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
+    names = output_files(out, drawn, drawn > 1, inputs, force)   # every file it will write, checked before the model runs
+    if old := [p.name for p in names if p.exists()]: log(f"replacing {len(old)} file(s) of an earlier inpainting: {', '.join(old)}")
     learned = any(True for _ in net.parameters())
     res = inpaint_photo(net, params['size'] if learned else None, img, hole, samples, seed, device)
-    files = save_inpainting(res, img, hole, out, force)
+    files = save_inpainting(res, img, hole, out, force, inputs)
     if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): log("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
     return files
 
 # %% ../nbs/21_inpaint.ipynb #1e3542e2
 MIN_PHOTOS = 10   # fewer make the intervals of a report meaningless
+EVALUATE_FILES = ('per_image.csv', 'params.json', 'metrics.json')   # what evaluate writes in each run's folder of its own
 
 def _overlap(run: Path, names: set) -> dict:
     "How many of the photo file `names` appear (by file name) in each part of the run's split."
@@ -210,14 +258,35 @@ def _overlap(run: Path, names: set) -> dict:
     except Exception: return {}
     return {k: len(names & {Path(n).name for n in sp.get(k, [])}) for k in ('train', 'val', 'test')}
 
+def _ours_to_replace(dest: Path, study: Path, photos: Path, force: bool) -> list[Path]:
+    """Check `dest` before any work and return the files of an earlier evaluate there, which this call replaces.
+    `evaluate` writes into a folder of its own: never the study's folder or a run's, never an input, never a folder
+    it did not make, whatever the flags."""
+    if problem := writable_problem(dest): raise ValueError(problem)
+    own = f"give a folder of its own (default {study / ('photos-' + photos.name)})"
+    if dest == study or (study in dest.parents and (study / dest.relative_to(study).parts[0] / 'params.json').exists()):
+        raise ValueError(f"--out {dest} is the study's folder or one of its runs: evaluate never writes there; {own}")
+    if dest == photos or photos in dest.parents: raise ValueError(f"--out {dest} is inside --photos, an input; {own}")
+    if not dest.is_dir() or not any(dest.iterdir()): return []
+    st = json.loads((dest / 'study.json').read_text()) if (dest / 'study.json').is_file() else {}
+    if 'trained_in' not in st:
+        raise ValueError(f"--out {dest} holds files that evaluate did not write "
+                         f"({'trained runs of a study' if st else 'e.g. ' + next(dest.iterdir()).name}); give an empty or new folder")
+    if not force:
+        raise FileExistsError(f"{dest} holds the scores of an earlier evaluate (of {st['trained_in']} on {st.get('photos')}); "
+                              "pass --force to replace them or --out for another folder")
+    return [f for d in dest.iterdir() if d.is_dir() for f in (d / n for n in EVALUATE_FILES) if f.is_file()]
+
+# %% ../nbs/21_inpaint.ipynb #d1d15fa7
 def evaluate_photos(study,            # a study folder with finished runs, e.g. runs/smoke
                     photos,           # any folder of photos the study never saw
-                    out=None,         # where the scores go; default <study>/photos-<folder name>
+                    out=None,         # a folder of its own for the scores; default <study>/photos-<folder name>
                     n_max: int | None = None,   # score at most this many photos (all by default)
                     device='cpu',     # 'cpu', 'cuda' or 'auto'
                     log=print,        # where progress lines go
                     report: bool = True,    # render a report of the scores
-                    force: bool = False):   # replace the scores of an earlier call into the same folder
+                    force: bool = False,    # replace the scores of an earlier evaluate into the same folder (nothing else)
+                    progress: bool = True): # progress bars while photos are decoded and scored
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
     from catvae.data import decode_folder, list_images, DataSourceError
     from catvae.evaluation import evaluate_model, summarize_run, Autocast
@@ -225,13 +294,12 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
     if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
+    dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
+    replaced = _ours_to_replace(dest, study, photos, force)
     summary, _, _ = load_runs(study)
     if not len(summary):
         raise RunError(f"no finished runs in {study}" + ("; give the study folder (the one holding the run folders), e.g. runs/smoke"
                                                         if (study / 'params.json').exists() else ''))
-    dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
-    if not force and dest.is_dir() and any((d / 'metrics.json').exists() for d in dest.iterdir() if d.is_dir()):
-        raise FileExistsError(f"{dest} holds scores of an earlier evaluate; pass --force to replace them or --out for another folder")
     files = list_images([photos])
     if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least {MIN_PHOTOS} are needed for a report")
     names = {p.name for _, p in files}
@@ -240,18 +308,21 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
         net, params = load_trained(study / name, device)
         runs[name] = (net, params)
         if params['size'] not in data:
-            try: data[params['size']] = decode_folder([photos], params['size'], n_max, progress=False)['images']
+            log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at {params['size']} px ...")
+            try: data[params['size']] = decode_folder([photos], params['size'], n_max, progress=progress)['images']
             except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
         ov = _overlap(study / name, names)
         if ov.get('train') or ov.get('val'):
             log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} trained or validated on: "
                 "its scores on them are not scores on unseen photos")
         elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
+    for f in replaced: f.unlink()                                          # the earlier evaluate's scores, and nothing else
+    atomic_write_json(dest / 'study.json', {'name': dest.name, 'photos': str(photos), 'trained_in': str(study), 'started': timestamp()})
     for i, (name, (net, params)) in enumerate(runs.items()):
-        x = data[params['size']]
+        x, t0 = data[params['size']], time.time()
         log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
         scorer = Autocast.as_scored(net, params, device)                  # as its study scored it
-        per = evaluate_model(scorer, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=False)
+        per = evaluate_model(scorer, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=progress)
         met = json.loads((study / name / 'metrics.json').read_text())
         d = dest / name; d.mkdir(parents=True, exist_ok=True)
         (d / 'per_image.csv').write_text(per.to_csv(index=False))
@@ -260,6 +331,6 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
         atomic_write_json(d / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
                                                'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
                                                'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})
-    atomic_write_json(dest / 'study.json', {'name': dest.name, 'photos': str(photos), 'trained_in': str(study), 'started': timestamp()})
-    if report: log(f"report: {render_report(dest, title=f'{study.name}: trained runs scored on {photos.name}')}")
+        log(f"[{i + 1}/{len(runs)}] {name}: hole PSNR {per.hole_psnr.mean():.2f} dB, scored in {time.time() - t0:.0f}s")
+    if report: log(f"report: {render_report(dest, title=f'{study.name}: trained runs scored on {photos.name}', log=log)}")
     return dest

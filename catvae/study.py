@@ -5,21 +5,27 @@
 # %% ../nbs/20_study.ipynb #5aa9b3af
 from __future__ import annotations
 import argparse, ast, functools, json, os, sys, threading, time, traceback
+from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, version_change
+from .core import (project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, version_change,
+                         writable_problem)
 
 # %% auto #0
-__all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'MIN_IMAGES', 'template', 'experiment_params', 'parse_set',
-           'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor', 'execute_notebook', 'run_study',
-           'load_runs', 'paired_diff', 'seed_differences', 'holm', 'compare_over_seeds', 'study_folders', 'load_seeds',
-           'comparison_pairs', 'study_comparisons', 'seed_summary', 'render_report', 'add_args', 'main']
+__all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TEST_SET', 'MIN_IMAGES', 'template',
+           'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor',
+           'execute_notebook', 'run_study', 'load_runs', 'paired_diff', 'seed_differences', 'holm',
+           'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary',
+           'render_report', 'add_args', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
 KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']   # the kernels' own log stays off the console (start-up chatter, and the "KeyboardInterrupt caught in kernel" that jupyter_client's shutdown can provoke); cell errors reach it through papermill
 SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
+TRAINING_ONLY = ('epochs', 'batch_size', 'lr', 'lr_schedule', 'train_mask', 'train_seed_offset', 'cpu_bf16',
+                 'n_samples', 'n_sample_images')   # what cannot change the scores of a model without parameters (a classical fill)
+TEST_SET = ('source', 'size', 'n_images', 'n_eval', 'eval_protocols')   # what decides the scored images and masks: one per study folder
 
 def template(name: str) -> Path:
     "Path of the notebook `name` in `nbs/experiments/` ('experiment' or 'report')."
@@ -36,21 +42,23 @@ def experiment_params() -> dict:
 def parse_set(items) -> dict:
     "`['epochs=1', 'lr=3e-3']` -> `{'epochs': 1, 'lr': 0.003}`, typed like each parameter's default; unknown keys are an error."
     known = {k: v for k, v in experiment_params().items() if k not in RUNNER_PARAMS + SET_ELSEWHERE}
-    out = {}
+    out, bad = {}, []   # every bad item, one line each
     for it in items or []:
         k, sep, v = it.partition('=')
         k = k.strip()
-        if k in SET_ELSEWHERE: raise ValueError(f"--set {it!r}: {k} is not set for every run at once; "
-                                                + ("use --seed S or --seeds S" if k == 'seed' else "set it per run in the config"))
-        if not sep: raise ValueError(f"--set {it!r}: expected key=value, e.g. epochs=1")
-        if k not in known: raise ValueError(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}")
+        if k in SET_ELSEWHERE: bad.append(f"--set {it!r}: {k} is not set for every run at once; "
+                                          + ("use --seed S or --seeds S" if k == 'seed' else "set it per run in the config")); continue
+        if not sep: bad.append(f"--set {it!r}: expected key=value, e.g. epochs=1"); continue
+        if k not in known: bad.append(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}"); continue
         d = known[k]
         try:
             if isinstance(d, bool): out[k] = {'true': True, 'false': False, '1': True, '0': False}[v.strip().lower()]
             elif isinstance(d, int): out[k] = int(v)
             elif isinstance(d, float): out[k] = float(v)
             else: out[k] = v
-        except (KeyError, ValueError): raise ValueError(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true or false'}") from None
+        except (KeyError, ValueError):
+            bad.append(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true or false'}")
+    if bad: raise ValueError('\n'.join(bad))
     return out
 
 def _is_int(v) -> bool:
@@ -71,7 +79,11 @@ def load_config(config) -> dict:
         if not p.is_file(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file and configs/{config}.json)")
         try: cfg = json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{p} is not valid JSON: {e}") from None
+    if not isinstance(cfg, dict): raise ValueError(f"a study config is a JSON object with 'models', got a {type(cfg).__name__}")
     if not isinstance(cfg.get('models'), dict) or not cfg['models']: raise ValueError("a study config needs a non-empty 'models' object")
+    if not isinstance(cfg.get('defaults', {}), dict): raise ValueError("'defaults' of a study config must be a JSON object")
+    if lists := [m for m, o in cfg['models'].items() if not isinstance(o, dict)]:
+        raise ValueError(f"each entry of 'models' is a JSON object of settings ({{}} for none); not so for {lists}")
     bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
     if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
@@ -95,7 +107,7 @@ def _run_problems(name: str, p: dict) -> list[str]:
     "Problems with the resolved parameters `p` of the run `name` (empty if none)."
     from catvae.core import model_config, get_device
     from catvae.masking import PROTOCOLS
-    from catvae.training import SCHEDULES
+    from catvae.training import SCHEDULES, _is_trainable
     d = {**experiment_params(), **p}; out = []
     for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('n_sample_images', 1), ('seed', 0), ('train_seed_offset', 0)):
         if not _is_int(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
@@ -116,10 +128,21 @@ def _run_problems(name: str, p: dict) -> list[str]:
     try: kw = json.loads(kw) if isinstance(kw, str) else kw
     except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
     if not isinstance(kw, dict): out.append(f"{name}: model_kwargs must be a JSON object, got {kw!r}"); kw = {}
-    if _is_int(d['size']):   # the model's own check of its config fields and values, without building it
-        try: model_config(d['model'], d['size'], **kw)
-        except Exception as e: out.append(f"{name}: model_kwargs: {str(e).splitlines()[0]}")
+    if _is_int(d['size']):   # the model's own check of its config fields and values
+        try: cls, mc = model_config(d['model'], d['size'], **kw)
+        except Exception as e: out.append(f"{name}: model_kwargs: {str(e).splitlines()[0]}"); return out
+        if _is_int(d['epochs']) and d['epochs'] == 0:   # built only here: a model that fails to build fails in its own run
+            try: learns = _is_trainable(cls() if mc is None else cls(mc))
+            except Exception: learns = False
+            if learns: out.append(f"{name}: epochs must be at least 1 for a model that learns, got 0 (it would be scored untrained)")
     return out
+
+def _test_set(p: dict) -> tuple:
+    "The `TEST_SET` values of run parameters `p` (a config's or a params.json), protocols as a list: runs of one folder share them."
+    d = {**experiment_params(), **p}
+    prots = d['eval_protocols']
+    return tuple((k, [x.strip() for x in prots.split(',') if x.strip()] if k == 'eval_protocols' and isinstance(prots, str)
+                  else d[k]) for k in TEST_SET)
 
 def _run_state(run: Path, params: dict) -> tuple[str, str]:
     "`('new' | 'partial' | 'finished' | 'differs', detail)` of a run folder against the parameters asked for."
@@ -130,7 +153,10 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     # the notebook records what it resolved (device, parsed kwargs); compare the fields the user sets
     want = {**params, 'model_kwargs': json.loads(params['model_kwargs'])}
     if isinstance(want.get('eval_protocols'), str): want['eval_protocols'] = [p.strip() for p in want['eval_protocols'].split(',') if p.strip()]
-    keys = sorted(set(want) - {*RUNNER_PARAMS, 'device'})   # device: 'auto' is recorded as what it resolved to
+    try: learned = bool(json.loads((run / 'metrics.json').read_text()).get('n_params', 1))
+    except Exception: learned = True
+    ignore = {*RUNNER_PARAMS, 'device', *(() if learned else TRAINING_ONLY)}   # device: 'auto' is recorded as what it resolved to
+    keys = sorted(set(want) - ignore)
     diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
     if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
     if ch := version_change(old, params['model']): diff.append(f"{params['model']} code version {ch[0]} -> {ch[1]}")
@@ -141,11 +167,24 @@ def _resolve_path(v: str) -> str:
     if not isinstance(v, str) or v in ('auto', 'shared', 'synthetic') or v.startswith('kaggle'): return v
     return str(Path(v).expanduser().resolve())
 
+def _test_set_problems(root: Path, cfg: dict, names) -> list[str]:
+    "One line per run that would share the folder `root` with runs scored on another test set (`TEST_SET`): a report would rank them together."
+    new = {m: _test_set({**cfg['defaults'], **cfg['models'][m]}) for m in names}
+    old = {}
+    for d in (sorted(p for p in root.iterdir() if p.is_dir() and p.name not in names) if root.is_dir() else []):
+        try: old[d.name] = _test_set(json.loads((d / 'params.json').read_text())) if (d / 'metrics.json').exists() else None
+        except Exception: old[d.name] = None   # not a finished run: the report names it, nothing to compare
+    ref_name, ref = next(iter(new.items()))
+    show = lambda a, b: ', '.join(f"{k} {dict(a)[k]!r}" for k in dict(a) if dict(a)[k] != dict(b)[k])
+    return [f"{root / m}: {'finished' if m in old else 'asked for'} with another test set than {ref_name} ({show(t, ref)}, not "
+            f"{show(ref, t)}): one study folder holds one test set; pass --out for another folder"
+            for m, t in {**new, **old}.items() if t is not None and t != ref]
+
 MIN_IMAGES = 30   # below this a split leaves a test set of one or two images, and its "intervals" mean nothing
 
 def _check_sources(cfg: dict, names) -> None:
     "Fail fast, before any model runs: every source the models read must hold decodable images (Kaggle: reachable or cached)."
-    from catvae.data import resolve_source, list_images, load_image, SkipImage, DataSourceError
+    from catvae.data import resolve_source, list_images, load_image, n_test_images, SkipImage, DataSourceError
     for src, size in dict.fromkeys((p.get('source', 'auto'), int(p.get('size', 64)))
                                    for p in ({**cfg['defaults'], **cfg['models'][m]} for m in names)):
         kind, folders, test_folders = resolve_source(src, size)
@@ -161,6 +200,13 @@ def _check_sources(cfg: dict, names) -> None:
         if kind != 'synthetic' and n < MIN_IMAGES:
             raise DataSourceError(f"only {n} image files under {', '.join(map(str, folders))} (source {src!r}): a study needs at least "
                                   f"{MIN_IMAGES} to train, validate and test on")
+    problems, n_test = [], functools.lru_cache(None)(n_test_images)
+    for m in names:   # n_eval beyond the test set would be recorded as asked while fewer images are scored
+        p = {**experiment_params(), **cfg['defaults'], **cfg['models'][m]}
+        have = n_test(p['source'], p['size'], p['n_images'] or None)
+        if p['n_eval'] > have: problems.append(f"{m}: n_eval is {p['n_eval']} but the test set of source {p['source']!r} holds "
+                                               f"{have} images; set n_eval to at most {have}")
+    if problems: raise StudyError('\n'.join(problems))
 
 class _Lock:
     "An exclusive lock file in a study folder: a second study on the same folder stops with the holder's name."
@@ -282,6 +328,7 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
         for r in val.iloc[seen:].itertuples():
             psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
             log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s")
+            if r.epoch == epochs and not done: log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
         seen = max(seen, len(val))
 
 def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) -> str:
@@ -340,7 +387,7 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
     fix = lambda d: {**d, 'source': _resolve_path(d['source'])} if 'source' in d else d   # relative to where the command runs
     cfg = {**cfg, 'defaults': fix(cfg['defaults']), 'models': {m: fix(o) for m, o in cfg['models'].items()}}
     executor()   # a bad CATVAE_EXECUTOR stops the study here, not in every run
-    names = list(cfg['models']) if not models else list(dict.fromkeys(
+    names = list(cfg['models']) if models is None else list(dict.fromkeys(
         m.strip() for m in (models.split(',') if isinstance(models, str) else models) if m.strip()))
     if models is not None and not names: raise StudyError("--models is empty; name runs of the config, comma-separated")
     bad = [m for m in names if m not in cfg['models']]
@@ -365,6 +412,8 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
             state, why = _run_state(root / m, run_params(c, m, root, device))
             if state == 'differs': problems.append(f"{root / m} finished with other settings ({why}); not overwritten: "
                                                    f"pass --redo to replace it or --out for another folder")
+        problems += _test_set_problems(root, c, names)
+        if why := writable_problem(root, 'study folder'): problems.append(why)
     if problems: raise StudyError('\n'.join(problems))
     _check_sources(cfg, names)
     from contextlib import ExitStack
@@ -394,10 +443,18 @@ def _kind(met: dict, n_params) -> str:
     if not n_params: return 'classical'
     return 'sampler' if met.get('samples') else 'deterministic'
 
+def _scored_set(run: Path, par: dict) -> str:
+    "What a finished run was scored on (its test images' names or photo folder, how many, protocols, size): runs of one report share it."
+    try: test = json.loads((run / 'split.json').read_text()).get('test')
+    except Exception: test = None
+    n = par.get('n_eval')
+    return json.dumps([test[:n] if test and _is_int(n) else test, par.get('photos'), par.get('eval_protocols'), par.get('size'), n],
+                      default=str)
+
 def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "`(summary, per_image, failures)` of the runs under `root`, each named by its folder; intervals resample images."
     from catvae.metrics import summarize
-    root = Path(root); rows, per, failed = [], [], {}
+    root = Path(root); rows, per, failed, scored = [], [], {}, {}
     for d in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
         try: st = json.loads((d / 'status.json').read_text()) if (d / 'status.json').exists() else {}
         except Exception: st = {}
@@ -436,8 +493,19 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         if ll.get('bpd') is not None: row['stat_test_bpd'] = ll['bpd']
         if ll.get('hole_bpd') is not None: row['stat_hole_bpd'] = ll['hole_bpd']
         if (met.get('final_val') or {}).get('hole_psnr') is not None: row['val_hole_psnr'] = met['final_val']['hole_psnr']
-        rows.append(row)
+        rows.append(row); scored[d.name] = (_scored_set(d, par), par)
         if pi is not None: per.append(pi)
+    counts = Counter(s for s, _ in scored.values())
+    if len(counts) > 1:   # runs of other settings in one folder: the largest group is compared, the others named
+        main = max(counts, key=counts.get)
+        ref = next(m for m, (s, _) in scored.items() if s == main)
+        for m, (s, par) in scored.items():
+            if s == main: continue
+            diff = ', '.join(f"{k} {par.get(k)!r}, not {scored[ref][1].get(k)!r}" for k in (*TEST_SET, 'photos')
+                             if par.get(k) != scored[ref][1].get(k)) or 'other test images'
+            failed[m] = (f"scored on another test set than {ref} and {counts[main] - 1} more ({diff}): not compared with them; "
+                         "run it in a folder of its own (--out)")
+        rows = [r for r in rows if r['model'] not in failed]; per = [p for p in per if p.model.iloc[0] not in failed]
     summary = pd.DataFrame(rows)
     if len(summary): summary = summary.sort_values('hole_psnr', ascending=False, ignore_index=True)
     return summary, (pd.concat(per, ignore_index=True) if per else pd.DataFrame()), failed
@@ -524,8 +592,8 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     other = [f.name for f in folders[1:] if _settings(f) != _settings(folders[0])]
     if other: raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its study.json): not seeds of one study")
     for f in folders:
-        s, p, _ = load_runs(f)
-        if not len(s): raise ValueError(f"no finished runs in {f}")
+        s, p, fails = load_runs(f)
+        if not len(s): raise ValueError(f"no finished runs in {f}" + (f" ({'; '.join(f'{m}: {e}' for m, e in fails.items())})" if fails else ''))
         seed = _seed_of(f); sums.append(s.assign(seed=seed, folder=f.name)); pers.append(p.assign(seed=seed))
     if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study folders have the same seed")
     out = pd.concat(sums, ignore_index=True)
@@ -572,6 +640,7 @@ def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
 # %% ../nbs/20_study.ipynb #3bae7b6b
 def render_report(root,                        # a study folder, e.g. runs/smoke
                   title: str | None = None,      # the report's heading (default: catvae study: <folder name>)
+                  log=print,                     # where the runs it cannot show are named
                   ) -> Path:
     "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and (with nbconvert) `root/report.html`."
     root = Path(root).resolve()
@@ -583,6 +652,7 @@ def render_report(root,                        # a study folder, e.g. runs/smoke
         why = ("CATVAE_EXECUTOR=plain is set" if os.environ.get('CATVAE_EXECUTOR') == 'plain' else "papermill or ipykernel is not installed")
         raise StudyError(f"the report needs a Jupyter kernel and {why}: run `catvae report {root}` where papermill and "
                          "ipykernel are installed (without CATVAE_EXECUTOR=plain)")
+    for m, why in load_runs(root)[2].items(): log(f"report: {m} is not shown: {why}")   # on the console too, not only in the HTML
     nb_out = root / 'report.ipynb'
     execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'})
     try: import nbformat; from nbconvert import HTMLExporter
@@ -622,7 +692,9 @@ def add_args(parser,              # an argparse parser (or sub-parser)
 # %% ../nbs/20_study.ipynb #9a8e2318
 def main(argv=None):
     "The `catvae` command."
+    import warnings
     from catvae import inpaint as ip
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"catvae: warning: {msg}\n"   # one line, not Python's source line
     ap = argparse.ArgumentParser(prog='catvae', description='catvae: VAE inpainting study of cat photos')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
@@ -633,7 +705,7 @@ def main(argv=None):
     sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
     sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
     r = sub.add_parser('report', help='render the report of a study folder')
-    cmds['report'] = (render_report, add_args(r, render_report, positional=('root',)))
+    cmds['report'] = (render_report, add_args(r, render_report, skip=('log',), positional=('root',)))
     i = sub.add_parser('inpaint', help='inpaint your own photo with a trained run (or a classical fill)')
     cmds['inpaint'] = (ip.inpaint_file, add_args(i, ip.inpaint_file, skip=('log',), positional=('run', 'image')))
     e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
@@ -649,7 +721,7 @@ def _main(ap, a, cmds):
     kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}   # the parsed options, as the function's keyword arguments
     if a.cmd == 'study':
         try: st = run_study(**kw('study'), overrides=parse_set(a.set))
-        except (ValueError, FileNotFoundError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
+        except (ValueError, OSError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
         print(json.dumps(st))
         flat = [v for x in st.values() for v in (x.values() if isinstance(x, dict) else [x])]
         return 1 if 'failed' in flat else 0  # the others' results and the report are kept
@@ -666,4 +738,4 @@ def _main(ap, a, cmds):
         res = cmds[a.cmd][0](**kw(a.cmd))
         for f in (res if isinstance(res, list) else [res]): print(f)
         return 0
-    except (ValueError, FileExistsError, FileNotFoundError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
+    except (ValueError, OSError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")

@@ -144,6 +144,14 @@ def validate(model: nn.Module, x_u8: torch.Tensor, masks: torch.Tensor, batch_si
     return {k: float(v) / n for k, v in sums.items()}
 
 # %% ../nbs/04_training.ipynb #6b762fab
+def _kept(ckpt: Path | None, model) -> str:
+    "What a stopped run leaves behind and what to try, for the NaN message: only what is true of this run."
+    if ckpt is not None and ckpt.is_file():
+        left = f"The last good checkpoint (epoch {torch.load(ckpt, map_location='cpu', weights_only=False)['epoch']}) is kept at {ckpt}"
+    else: left = "No epoch finished, so no checkpoint was saved"
+    clip = " or a smaller grad_clip in its model_kwargs" if hasattr(getattr(model, 'cfg', None), 'grad_clip') else ''
+    return f"{left}; try a lower lr (--set lr=...){clip}."
+
 def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, resume: bool = True,
           progress: bool = True) -> pd.DataFrame:
     "Train `model` on `data.train` (uint8) and validate on `data.val`; returns the history."
@@ -193,13 +201,13 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
                 row = {k: float(v) / cnt for k, v in sums.items()}      # the only host sync
                 if not math.isfinite(row['loss']):
                     raise NonFiniteLossError(f"loss became {row['loss']} by step {step} (epoch {epoch + 1}); training stopped. "
-                                             f"The last good checkpoint is kept{f' at {ckpt}' if ckpt else ''}; try a lower lr or grad_clip.")
+                                             + _kept(ckpt, model))
                 history.append({'epoch': epoch + 1, 'step': step, 'split': 'train', **row, 'lr': cfg.lr * f})
                 bar.set_postfix(loss=f"{row['loss']:.4g}")
         secs = time.time() - t0
         with amp: val = validate(model, x_val, m_val)               # the precision it trains in
         if not math.isfinite(val['loss']):
-            raise NonFiniteLossError(f"validation loss is {val['loss']} after epoch {epoch + 1}; the last good checkpoint is kept")
+            raise NonFiniteLossError(f"validation loss is {val['loss']} after epoch {epoch + 1}; training stopped. " + _kept(ckpt, model))
         history.append({'epoch': epoch + 1, 'step': step, 'split': 'val', **val, 'seconds': secs,
                         'images_per_s': nb * cfg.batch_size / secs})
         if ckpt is not None:

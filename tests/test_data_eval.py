@@ -77,7 +77,7 @@ def test_study_fails_fast_on_a_missing_source(tmp_path):
 
 def test_study_fails_fast_on_an_empty_folder(tmp_path):
     (tmp_path / 'empty').mkdir()
-    cfg = {'name': 't', 'defaults': {'source': 'synthetic'}, 'models': {'mean_fill': {}, 'vae': {'source': str(tmp_path / 'empty')}}}
+    cfg = {'name': 't', 'defaults': {'source': str(tmp_path / 'empty')}, 'models': {'mean_fill': {}, 'vae': {}}}
     with pytest.raises(DataSourceError, match='no image files'): run_study(cfg, tmp_path / 'study', report=False, log=lambda *a: None)
     assert not (tmp_path / 'study').exists()
 

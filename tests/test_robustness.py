@@ -9,7 +9,7 @@ from catvae.study import run_study, load_runs, render_report, StudyError, _Lock
 from catvae.data import DataSourceError
 
 def _cfg(photo_dir, **over):
-    return {'name': 'rb', 'defaults': {'source': str(photo_dir), 'size': 64, 'n_images': 60, 'n_eval': 8, 'device': 'cpu',
+    return {'name': 'rb', 'defaults': {'source': str(photo_dir), 'size': 64, 'n_images': 60, 'n_eval': 6, 'device': 'cpu',
                                        'eval_protocols': 'box,thick', **over}, 'models': {'mean_fill': {}}}
 
 @pytest.fixture(scope='module')
@@ -20,7 +20,7 @@ def done(photo_dir, tmp_path_factory):
 
 def test_other_settings_never_overwrite_a_finished_run(done, photo_dir):
     before = (done / 'mean_fill' / 'metrics.json').read_text()
-    with pytest.raises(StudyError, match=r"finished with other settings \(n_eval: 8 -> 4\).*--redo"):
+    with pytest.raises(StudyError, match=r"finished with other settings \(n_eval: 6 -> 4\).*--redo"):
         run_study(_cfg(photo_dir, n_eval=4), out=done, log=lambda s: None)
     assert (done / 'mean_fill' / 'metrics.json').read_text() == before
 
