@@ -9,15 +9,15 @@ from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from .stats import paired_diff, seed_differences, compare_runs, reference_runs
 from .core import (project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, version_change,
                          writable_problem)
 
 # %% auto #0
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TEST_SET', 'MIN_IMAGES', 'template',
            'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor',
-           'execute_notebook', 'run_study', 'load_runs', 'paired_diff', 'seed_differences', 'holm',
-           'compare_over_seeds', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary',
-           'render_report', 'add_args', 'main']
+           'execute_notebook', 'run_study', 'load_runs', 'study_folders', 'load_seeds', 'comparison_pairs',
+           'study_comparisons', 'seed_summary', 'render_report', 'add_args', 'main']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
@@ -510,59 +510,6 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     if len(summary): summary = summary.sort_values('hole_psnr', ascending=False, ignore_index=True)
     return summary, (pd.concat(per, ignore_index=True) if per else pd.DataFrame()), failed
 
-def paired_diff(per_image: pd.DataFrame, a: str, b: str, metric: str = 'hole_psnr', n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    "Mean of `metric`(a) - `metric`(b) over the same (protocol, image) pairs, with a 95% bootstrap interval that resamples images."
-    from catvae.metrics import bootstrap_ci
-    key = ['protocol', 'image']
-    A = per_image[per_image.model == a].set_index(key)[metric]; B = per_image[per_image.model == b].set_index(key)[metric]
-    d = (A - B).dropna()
-    if len(d) == 0: raise ValueError(f"no common evaluation images for {a!r} and {b!r}")
-    return bootstrap_ci(d.values, n_boot, seed=seed, groups=d.index.get_level_values('image'))
-
-# %% ../nbs/20_study.ipynb #6aff1434
-def seed_differences(per: pd.DataFrame,   # per-image scores of several seeds: columns seed, model, protocol, image, `metric`
-                     pairs,               # [(a, b), ...]: runs to compare, a minus b
-                     metric: str = 'hole_psnr') -> pd.DataFrame:
-    "One row per (seed, a, b): the mean of `metric`(a) - `metric`(b) over the (protocol, image) rows both runs scored in that seed."
-    rows = []
-    for s, d in per.groupby('seed', sort=True):
-        wide = d.pivot_table(index=['protocol', 'image'], columns='model', values=metric)   # (rows, runs)
-        for a, b in pairs:
-            if a in wide and b in wide:
-                diff = (wide[a] - wide[b]).dropna()
-                if len(diff): rows.append({'seed': s, 'a': a, 'b': b, 'diff': float(diff.mean()), 'n_rows': len(diff)})
-    return pd.DataFrame(rows, columns=['seed', 'a', 'b', 'diff', 'n_rows'])
-
-def holm(p) -> np.ndarray:
-    "Holm's step-down adjusted p-values: reject where adjusted p < alpha and the family-wise error rate is at most alpha."
-    p = np.asarray(p, dtype=float); m = len(p)
-    if m == 0: return p
-    order = np.argsort(p)
-    adj = np.minimum(np.maximum.accumulate((m - np.arange(m)) * p[order]), 1.)
-    out = np.empty(m); out[order] = adj
-    return out
-
-def compare_over_seeds(diffs: pd.DataFrame, alpha: float = .05) -> pd.DataFrame:
-    "Per pair (a, b): mean over seeds of the per-seed paired difference, its t-interval over seeds, p-value, Holm-adjusted p, verdict."
-    from scipy import stats
-    rows = []
-    for (a, b), d in diffs.groupby(['a', 'b'], sort=False):
-        v = d['diff'].to_numpy(); n = len(v); mu = float(v.mean())
-        sd = float(v.std(ddof=1)) if n > 1 else float('nan')
-        if n < 2: lo = hi = p = float('nan')
-        elif sd == 0: lo = hi = mu; p = 1. if mu == 0 else 0.   # the same difference in every seed: the limit of the t-test
-        else:
-            se = sd / np.sqrt(n); q = stats.t.ppf(1 - alpha / 2, n - 1)
-            lo, hi, p = mu - q * se, mu + q * se, float(2 * stats.t.sf(abs(mu) / se, n - 1))
-        rows.append({'a': a, 'b': b, 'n_seeds': n, 'diff': mu, 'sd': sd, 'low': lo, 'high': hi, 'p': p})
-    out = pd.DataFrame(rows, columns=['a', 'b', 'n_seeds', 'diff', 'sd', 'low', 'high', 'p'])
-    ok = out.p.notna()
-    out['p_holm'] = np.nan
-    out.loc[ok, 'p_holm'] = holm(out.p[ok])
-    out['verdict'] = np.where(~ok, 'one seed: no conclusion',
-                              np.where(out.p_holm < alpha, np.where(out['diff'] > 0, 'better', 'worse'), 'no difference'))
-    return out
-
 # %% ../nbs/20_study.ipynb #c95bf864
 def _study_json(folder) -> dict:
     "A study folder's `study.json` ({} when it has none)."
@@ -601,40 +548,36 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     if mixed: raise ValueError(f"runs trained by different versions of their model's code: {', '.join(mixed)}; not seeds of one study (rerun the older ones with --redo)")
     return out, pd.concat(pers, ignore_index=True)
 
-def comparison_pairs(summary: pd.DataFrame, metric: str = 'hole_psnr') -> list[tuple[str, str, str]]:
-    """The study's questions as `(a, b, question)`, chosen from what each run is (`kind`), never from model names. The
-    reference runs (best classical, deterministic, sampling) are picked on *validation* hole PSNR, not on the test scores
-    they are then compared on; an A/A twin is the run of the same model with the same settings but the training seed."""
-    sel = 'val_hole_psnr' if 'val_hole_psnr' in summary and summary.val_hole_psnr.notna().all() else metric
+def comparison_pairs(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The study's questions as `(a, b, question)`, A/A twins first, chosen from what each run is (`kind`), never from
+    model names. The reference runs (best classical, deterministic, sampling) are `reference_runs`, picked on validation
+    hole PSNR; an A/A twin is the run of the same model with the same settings but the training seed."""
     runs = summary.groupby('model').agg(kind=('kind', 'first'), typ=('model_type', 'first'), off=('train_seed_offset', 'first'),
-                                        settings=('settings', 'first'), score=(sel, 'mean'))
+                                        settings=('settings', 'first'))
     base = runs[runs.off.fillna(0) == 0]
-    best = lambda kind: base[base.kind == kind].score.idxmax() if (base.kind == kind).any() else None
-    classical, det, samp = best('classical'), best('deterministic'), best('sampler')
+    ref = reference_runs(summary)
+    classical, det, samp = (ref.get(k) for k in ('classical', 'deterministic', 'sampler'))
     pairs = []
+    for m, r in runs[runs.off.fillna(0) != 0].iterrows():   # A/A: the same model and settings trained again with another seed
+        twin = base[(base.typ == r.typ) & (base.settings == r.settings)].index
+        if len(twin): pairs.append((m, twin[0], 'A/A: the same model trained again'))
     for m, r in base[base.kind != 'classical'].iterrows():
         if classical: pairs.append((m, classical, 'over the best classical fill'))
         if r.kind == 'sampler' and det: pairs.append((m, det, 'over the best deterministic network'))
         if r.kind == 'sampler' and m != samp: pairs.append((m, samp, 'against the best sampling model'))
-    for m, r in runs[runs.off.fillna(0) != 0].iterrows():   # A/A: the same model and settings trained again with another seed
-        twin = base[(base.typ == r.typ) & (base.settings == r.settings)].index
-        if len(twin): pairs.append((m, twin[0], 'A/A: the same model trained again'))
     return pairs
 
-def study_comparisons(folders, metric: str = 'hole_psnr', alpha: float = .05) -> pd.DataFrame:
-    "Seed-level paired comparisons of a study's runs (t-intervals over seeds, Holm over all the study's questions)."
+def study_comparisons(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
+    "The verdicts of a study's questions over its seed folders and test images (`catvae.stats.compare_runs`)."
     summary, per = load_seeds(folders)
-    pairs = comparison_pairs(summary, metric)
-    out = compare_over_seeds(seed_differences(per, [(a, b) for a, b, _ in pairs], metric), alpha)
-    q = {(a, b): t for a, b, t in pairs}
-    return out.assign(question=[q[(a, b)] for a, b in zip(out.a, out.b)])
+    return compare_runs(per, comparison_pairs(summary), metric)
 
 def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
     "One row per run: `metric` in each seed, mean and sd over seeds."
     summary, _ = load_seeds(folders)
     wide = summary.pivot_table(index='model', columns='seed', values=metric)    # (runs, seeds)
     wide.columns = [f'seed {c}' for c in wide.columns]
-    out = wide.assign(n_seeds=wide.notna().sum(1), mean=wide.mean(1), sd=wide.std(1, ddof=1))
+    out = wide.assign(n_seeds=wide.notna().sum(axis=1), mean=wide.mean(axis=1), sd=wide.std(axis=1, ddof=1))
     return out.sort_values('mean', ascending=False).reset_index()
 
 # %% ../nbs/20_study.ipynb #3bae7b6b
@@ -731,8 +674,13 @@ def _main(ap, a, cmds):
         with pd.option_context('display.width', 200):
             print('hole PSNR (dB) per run and seed, mean over every (protocol, image) pair')
             print(ss.round(3).to_string(index=False, na_rep='-')); print()
-            print(cmp.round(4).to_string(index=False, na_rep='-') if len(cmp) else
-                  'one seed folder: no seed-level comparison (run the study with --seeds 3, or add folders of other seeds)')
+            if len(cmp) and cmp.n_seeds.max() > 1:
+                print(f"verdicts over training seeds and test images (new seeds, new photos of the same kind): "
+                      f"better / worse / equivalent within +-{cmp.margin.iloc[0]} dB / inconclusive; intervals Bonferroni over "
+                      f"the {cmp.m.max()} questions (the A/A twin alone); gap_80: the gap these seeds find at 80% power")
+                cols = ['a', 'b', 'question', 'n_seeds', 'diff', 'low', 'high', 'eq_low', 'eq_high', 'p_adj', 'verdict', 'gap_80', 'seeds_for_margin']
+                print(cmp[cols].round(3).to_string(index=False, na_rep='-'))
+            else: print('one seed folder: no seed-level comparison (run the study with --seeds 3, or add folders of other seeds)')
         return 0
     try:
         res = cmds[a.cmd][0](**kw(a.cmd))

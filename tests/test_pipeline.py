@@ -106,7 +106,7 @@ def test_report_compares_seed_folders(study, tmp_path):
     st = json.loads((sib / 'study.json').read_text()); st['defaults']['seed'] = 1
     (sib / 'study.json').write_text(json.dumps(st))
     html = render_report(root).read_text()
-    assert 'seed 1' in html and 'n_seeds' in html and 'A/A: the same model trained again' in html and 'p_holm' in html
+    assert 'seed 1' in html and 'n_seeds' in html and 'A/A: the same model trained again' in html and 'p_adj' in html and 'gap_80' in html
     assert 'One training seed only' in render_report(out).read_text()
 
 def _photo_and_mask(tmp_path):

@@ -8,14 +8,14 @@ import functools, json, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from catvae.study import load_runs, paired_diff, study_comparisons
+from catvae.study import load_runs, load_seeds, study_comparisons
+from catvae.stats import paired_diff, reference_runs, compare_runs
 
 _runs = functools.lru_cache(None)(load_runs)   # each folder read (and its intervals bootstrapped) once for all its tables
 
 def _best_classical(s: pd.DataFrame):
-    "The best classical fill of a summary (by test hole PSNR), or None."
-    c = s[s.kind == 'classical']
-    return c.sort_values('hole_psnr').model.iloc[-1] if len(c) else None
+    "The best classical fill of a summary, chosen on validation as the study chooses it (`reference_runs`), or None."
+    return reference_runs(s).get('classical')
 
 def _f(v, nd=2): return '-' if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
 
@@ -41,11 +41,11 @@ def protocol_table(root: Path) -> str:
     rows += [f"| {m} | " + ' | '.join(f'{piv.loc[m, c]:.2f}' for c in cols) + ' |' for m in piv.index]
     return '\n'.join(rows)
 
-def sample_table(root: Path) -> str:
-    "The k-sample statistics, with the model's own fill and the best classical fill on the same images (the first n_sample_images)."
+def sample_table(root: Path, ref: str | None = None) -> str:
+    "The k-sample statistics, with the model's own fill and the best classical fill `ref` (default: this folder's, on validation) on the same images (the first n_sample_images)."
     s, per, _ = _runs(root)
     if 'sample_best_of_k_psnr' not in s: return '(no model with samples)'
-    ref = _best_classical(s)
+    ref = ref or _best_classical(s)
     rows = [f'| model | images | inpaint | {ref} | mean of k | single sample | best of k | hole std | std-error corr. | KL (nats/image) |',
             '|---|---|---|---|---|---|---|---|---|---|']
     for r in s.dropna(subset=['sample_best_of_k_psnr']).itertuples():
@@ -76,7 +76,7 @@ def seeds_table(roots) -> str:
     seeds = sorted(per_seed)
     models = [m for m in per_seed[seeds[0]][0].index if all(m in per_seed[k][0].index for k in seeds)]
     first = per_seed[seeds[0]][0]
-    reference = first[first.kind == 'classical'].hole_psnr.idxmax()   # the best classical fill of the first seed
+    reference = _best_classical(load_seeds(roots)[0])   # chosen on validation over the seeds, as the study does
     rows = ['| model | ' + ' | '.join(f'seed {k}' for k in seeds) + f' | mean | minus {reference} per seed [95% CI over test images: one trained network each] | hole bits/dim per seed |',
             '|---|' + '---|' * (len(seeds) + 3)]
     for m in models:
@@ -122,15 +122,19 @@ def time_line(root: Path) -> str:
     return 'Run times (status.json): ' + ', '.join(f'{k} {v:.0f} s' for k, v in secs.items()) + f'; sum {sum(secs.values()):.0f} s'
 
 def comparisons_table(roots) -> str:
+    "The study's verdicts (`catvae seeds` prints the same): seeds and test images together, Bonferroni over the questions."
     c = study_comparisons(roots)
-    rows = ['| a - b | question | seeds | mean difference (dB) [95% t-interval over seeds] | Holm p | verdict |', '|---|---|---|---|---|---|']
-    rows += [f"| {r.a} - {r.b} | {r.question} | {r.n_seeds} | {r.diff:+.2f}"
-             + (f" [{r.low:+.2f}, {r.high:+.2f}] | {r.p_holm:.3g}" if r.n_seeds > 1 else ' | -') + f" | {r.verdict} |" for r in c.itertuples()]
+    rows = ['| a - b | question | seeds x images | mean difference (dB) [interval of the verdict] | TOST interval | verdict | '
+            'gap found at 80% | seeds for +-0.1 dB |', '|---|---|---|---|---|---|---|---|']
+    rows += [f"| {r.a} - {r.b} | {r.question} | {r.n_seeds} x {r.n_images} | {r.diff:+.2f}"
+             + (f" [{r.low:+.2f}, {r.high:+.2f}] | [{r.eq_low:+.2f}, {r.eq_high:+.2f}] | {r.verdict} | {r.gap_80:.2f} | "
+                f"{int(r.seeds_for_margin) if pd.notna(r.seeds_for_margin) else 'over 200'} |"
+                if r.n_seeds > 1 else ' | - | inconclusive (one seed) | - | - |') for r in c.itertuples()]
     return '\n'.join(rows)
 
 def aa_table(roots) -> str:
     "Each A/A pair's per-seed difference with its per-image interval: what the test-set bootstrap of one network would claim."
-    from catvae.study import load_seeds, comparison_pairs
+    from catvae.study import comparison_pairs
     summary, _ = load_seeds(roots)
     rows = ['| A/A pair | per seed: difference [95% CI over test images] |', '|---|---|']
     for a, b, q in comparison_pairs(summary):
@@ -140,33 +144,32 @@ def aa_table(roots) -> str:
     return '\n'.join(rows)
 
 def family_table(roots, old: str = 'vae_global') -> str:
-    "Per learned model over the seeds: the device of each run, hole PSNR, the seed-level margins over `old` and over the best classical fill (mean of the per-seed paired differences, 95% t-interval over seeds), best-of-k over that fill on the same images, hole bits/dim and the validation bound."
-    from scipy import stats
+    "Per learned model over the seeds: the device of each run, hole PSNR, the margins over `old` and over the best classical fill (seeds and images together, 95% unadjusted: `compare_runs` of each question alone), best-of-k over that fill on the same images, hole bits/dim and the validation bound."
     per_seed = [(_runs(r), r) for r in roots]
     (s0, _, _), _ = per_seed[0]
-    ref = _best_classical(s0)
+    summary, per_all = load_seeds(roots)
+    ref = _best_classical(summary)
     models = [m for m in s0.model if s0.set_index('model').loc[m, 'n_params'] and all(m in set(s.model) for (s, _, _), _ in per_seed)]
-    def tint(v):
-        v = np.asarray(v, float); h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
-        return f"{v.mean():+.2f} [{v.mean() - h:+.2f}, {v.mean() + h:+.2f}]"
+    def margin(a, b):
+        if b not in set(summary.model) or a == b: return '-'
+        r = compare_runs(per_all, [(a, b, 'alone')]).iloc[0]
+        return f"{r['diff']:+.2f} [{r.low:+.2f}, {r.high:+.2f}]" if r.n_seeds > 1 else f"{r['diff']:+.2f}"
     rows = [f'| model | device per seed | hole PSNR per seed | mean | minus {old} | minus {ref} | best of k minus {ref} (same images) per seed | hole bits/dim per seed | val. bound (bits/dim) per seed |',
             '|---|---|---|---|---|---|---|---|---|']
     for m in models:
-        dev, psnr, d_old, d_ref, bok, bpd, nelbo = [], [], [], [], [], [], []
+        dev, psnr, bok, bpd, nelbo = [], [], [], [], []
         for (s, per, _), root in per_seed:
             met = json.loads((root / m / 'metrics.json').read_text())
             mach = met.get('machine') or {}
             dev.append('H100' if 'H100' in str(mach.get('gpu', '')) else ('H200' if 'H200' in str(mach.get('gpu', '')) else mach.get('device', '?')))
             r = s.set_index('model').loc[m]; psnr.append(r.hole_psnr)
-            if old in set(s.model) and m != old: d_old.append(paired_diff(per, m, old)[0])
-            d_ref.append(paired_diff(per, m, ref)[0])
             if (root / m / 'samples.csv').exists():
                 sm = pd.read_csv(root / m / 'samples.csv'); n = int(sm.groupby('protocol').size().max())
                 bok.append(sm.best_of_k_psnr.mean() - per[(per.model == ref) & (per.image < n)].hole_psnr.mean())
             bpd.append(r.get('stat_hole_bpd', np.nan))
             fv = met.get('final_val') or {}; nelbo.append(fv.get('nelbo_bpd', np.nan))
         rows.append(f"| {m} | {', '.join(dev)} | {', '.join(f'{v:.2f}' for v in psnr)} | {np.mean(psnr):.2f} | "
-                    f"{tint(d_old) if len(d_old) == len(roots) else '-'} | {tint(d_ref)} | {', '.join(f'{v:+.2f}' for v in bok) or '-'} | "
+                    f"{margin(m, old)} | {margin(m, ref)} | {', '.join(f'{v:+.2f}' for v in bok) or '-'} | "
                     f"{', '.join(_f(v, 3) for v in bpd) if np.isfinite(bpd).any() else '-'} | {', '.join(_f(v, 3) for v in nelbo) if np.isfinite(nelbo).any() else '-'} |")
     return '\n'.join(rows)
 
@@ -189,6 +192,7 @@ if __name__ == '__main__':
     roots = [Path(a) for a in sys.argv[1:]] or [Path('runs/smoke')]
     missing = [str(r) for r in roots if not (r / 'study.json').is_file()]
     if missing: raise SystemExit(f"results_tables: not a study folder (no study.json): {', '.join(missing)}")
+    ref = _best_classical(load_seeds(roots)[0])   # the study's reference fill for every table, chosen on validation over the seeds
     for r in roots:
-        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r)}\n\n{raw_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
+        print(f'### {r}\n\n{summary_table(r)}\n\n{protocol_table(r)}\n\n{sample_table(r, ref)}\n\n{raw_table(r)}\n\n{paired_table(r)}\n\n{curve_table(r)}\n\n{time_line(r)}\n')
     if len(roots) > 1: print(seeds_table(roots)); print(); print(comparisons_table(roots)); print(); print(aa_table(roots)); print(); print(family_table(roots)); print(); print(stats_table(roots))

@@ -10,7 +10,8 @@ perfect code predictor would give with this decoder (a reference, not a bound).
 n_eval). `--any-version` also loads runs trained by an earlier version of the vqvae code (version 2 decodes as version 3 does: only the training changed; version 1 decoded otherwise). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
 
 Prints, per run, the three means, the paired differences prior - det and true codes - det with a 95% interval that resamples test images
-(all protocols of an image together), then the mean of the per-seed differences with a t-interval over seeds.
+(all protocols of an image together), then, over several seeds, the study's verdict procedure (`catvae.stats.compare_runs`:
+seeds and test images together, each question on its own).
 """
 import argparse, json
 from pathlib import Path
@@ -22,7 +23,7 @@ from catvae.data import load_cats, DataSourceError
 from catvae.evaluation import evaluate_model, Autocast
 from catvae.masking import eval_masks, EVAL_SEED
 from catvae.vqvae import true_code_psnr
-from catvae.study import paired_diff, compare_over_seeds
+from catvae.stats import paired_diff, compare_runs
 
 def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
     net, par = load_trained(run, any_version=any_version)
@@ -57,7 +58,7 @@ if __name__ == '__main__':
     if a.n < 1: ap.error(f"--n must be at least 1, got {a.n}")
     runs, n = [_check(r) for r in a.runs], a.n
     torch.manual_seed(0)
-    diffs = []   # per seed: prior - det and true codes - det
+    pers = []   # per seed: the three fills' per-image scores
     for r in runs:
         try: per = fills(r, n, a.any_version)
         except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
@@ -65,7 +66,9 @@ if __name__ == '__main__':
         means = per.groupby('model').hole_psnr.mean()
         print(f"{r} (first {per.image.nunique()} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
               f"prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]; true codes {means['true']:.3f} dB, true - det {c[0]:+.3f} [{c[1]:+.3f}, {c[2]:+.3f}]")
-        diffs += [{'seed': r, 'a': 'prior', 'b': 'det', 'diff': d[0]}, {'seed': r, 'a': 'true codes', 'b': 'det', 'diff': c[0]}]
-    if len(runs) > 1:   # the study's t-interval over seeds (unadjusted: its Holm column is not printed)
-        for r in compare_over_seeds(pd.DataFrame(diffs)).itertuples():
-            print(f"over {r.n_seeds} seeds: {r.a} - {r.b} {r.diff:+.3f} [{r.low:+.3f}, {r.high:+.3f}] dB" + (" (the true-code reference)" if r.a == 'true codes' else ''))
+        pers.append(per.assign(seed=str(r)))
+    if len(runs) > 1:   # each question alone (unadjusted), over seeds and test images
+        per = pd.concat(pers, ignore_index=True)
+        for a_, what in (('prior', 'prior fill'), ('true', 'the true-code reference')):
+            r = compare_runs(per, [(a_, 'det', what)]).iloc[0]
+            print(f"over {r.n_seeds} seeds and {r.n_images} images: {what} - det {r['diff']:+.3f} [{r.low:+.3f}, {r.high:+.3f}] dB, {r.verdict}")
