@@ -17,7 +17,7 @@ from .core import (project_root, runs_dir, atomic_write_json, timestamp, MODEL_M
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TEST_SET', 'MIN_IMAGES', 'template',
            'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor',
            'execute_notebook', 'run_study', 'load_runs', 'study_folders', 'load_seeds', 'comparison_pairs',
-           'study_comparisons', 'seed_summary', 'render_report', 'add_args', 'main']
+           'study_comparisons', 'seed_summary', 'render_report']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
@@ -603,87 +603,3 @@ def render_report(root,                        # a study folder, e.g. runs/smoke
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nbformat.read(nb_out, 4))
     from catvae.core import atomic_write_text
     return atomic_write_text(root / 'report.html', body)
-
-# %% ../nbs/20_study.ipynb #e817cb68
-def _arg_type(anno, default):
-    "int, float or str for a parameter, from its annotation (a string under `from __future__ import annotations`) or default."
-    s = (anno if isinstance(anno, str) else getattr(anno, '__name__', '')).replace(' ', '').split('|')
-    for t in (int, float):
-        if t.__name__ in s: return t
-    return type(default) if isinstance(default, (int, float)) and not isinstance(default, bool) else str
-
-def add_args(parser,              # an argparse parser (or sub-parser)
-             fn,                  # the function whose parameters become the options
-             skip=(),             # parameters that are not options (callbacks, set otherwise)
-             positional=()):      # parameters given without a --name
-    "One option per parameter of `fn`, its docments comment as the help; returns the parameter names added."
-    import inspect
-    from fastcore.docments import docments
-    names = []
-    for k, d in docments(fn, full=True).items():
-        if k == 'return' or k in skip: continue
-        h, dflt, flag = d['docment'] or '', d['default'], '--' + k.replace('_', '-')
-        if k in positional: parser.add_argument(k, help=h)
-        elif dflt is True: parser.add_argument('--no-' + k.replace('_', '-'), dest=k, action='store_false', help=f'do not {h}' if h else None)
-        elif dflt is False: parser.add_argument(flag, dest=k, action='store_true', help=h)
-        elif dflt is inspect.Parameter.empty: parser.add_argument(flag, dest=k, required=True, type=_arg_type(d['anno'], None), help=h)
-        else: parser.add_argument(flag, dest=k, default=dflt, type=_arg_type(d['anno'], dflt),
-                                  help=h + ('' if dflt is None else f' (default {dflt})'))
-        names.append(k)
-    return names
-
-# %% ../nbs/20_study.ipynb #9a8e2318
-def main(argv=None):
-    "The `catvae` command."
-    import warnings
-    from catvae import inpaint as ip
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"catvae: warning: {msg}\n"   # one line, not Python's source line
-    ap = argparse.ArgumentParser(prog='catvae', description='catvae: VAE inpainting study of cat photos')
-    sub = ap.add_subparsers(dest='cmd', required=True)
-    s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
-    keys = ', '.join(k for k in experiment_params() if k not in RUNNER_PARAMS + SET_ELSEWHERE)
-    cmds = {'study': (run_study, add_args(s, run_study, skip=('log', 'overrides')))}
-    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                   help=f'set an experiment parameter for every model (repeatable); keys: {keys}')
-    sd = sub.add_parser('seeds', help='compare study folders run with different seeds')
-    sd.add_argument('runs', nargs='+', help='study folders, e.g. runs/smoke runs/smoke-seed1')
-    r = sub.add_parser('report', help='render the report of a study folder')
-    cmds['report'] = (render_report, add_args(r, render_report, skip=('log',), positional=('root',)))
-    i = sub.add_parser('inpaint', help='inpaint your own photo with a trained run (or a classical fill)')
-    cmds['inpaint'] = (ip.inpaint_file, add_args(i, ip.inpaint_file, skip=('log',), positional=('run', 'image')))
-    e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
-    cmds['evaluate'] = (ip.evaluate_photos, add_args(e, ip.evaluate_photos, skip=('log',), positional=('study',)))
-    a = ap.parse_args(argv)
-    try: return _main(ap, a, cmds)
-    except KeyboardInterrupt:
-        ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the others from their last checkpoint\n")
-    except BrokenPipeError:                                    # e.g. `catvae seeds ... | head`: the reader left, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
-
-def _main(ap, a, cmds):
-    kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}   # the parsed options, as the function's keyword arguments
-    if a.cmd == 'study':
-        try: st = run_study(**kw('study'), overrides=parse_set(a.set))
-        except (ValueError, OSError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
-        print(json.dumps(st))
-        flat = [v for x in st.values() for v in (x.values() if isinstance(x, dict) else [x])]
-        return 1 if 'failed' in flat else 0  # the others' results and the report are kept
-    if a.cmd == 'seeds':
-        try: ss, cmp = seed_summary(a.runs), study_comparisons(a.runs)
-        except (ValueError, FileNotFoundError) as e: ap.exit(2, f"catvae seeds: {e}\n")
-        with pd.option_context('display.width', 200):
-            print('hole PSNR (dB) per run and seed, mean over every (protocol, image) pair')
-            print(ss.round(3).to_string(index=False, na_rep='-')); print()
-            if len(cmp) and cmp.n_seeds.max() > 1:
-                print(f"verdicts over training seeds and test images (new seeds, new photos of the same kind): "
-                      f"better / worse / equivalent within +-{cmp.margin.iloc[0]} dB / inconclusive; intervals Bonferroni over "
-                      f"the {cmp.m.max()} questions (the A/A twin alone); gap_80: the gap these seeds find at 80% power")
-                cols = ['a', 'b', 'question', 'n_seeds', 'diff', 'low', 'high', 'eq_low', 'eq_high', 'p_adj', 'verdict', 'gap_80', 'seeds_for_margin']
-                print(cmp[cols].round(3).to_string(index=False, na_rep='-'))
-            else: print('one seed folder: no seed-level comparison (run the study with --seeds 3, or add folders of other seeds)')
-        return 0
-    try:
-        res = cmds[a.cmd][0](**kw(a.cmd))
-        for f in (res if isinstance(res, list) else [res]): print(f)
-        return 0
-    except (ValueError, OSError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")

@@ -92,7 +92,7 @@ def test_runs_record_every_experiment_parameter(study):
     assert set(experiment_params()) - set(RUNNER_PARAMS) <= set(rec)
 
 def test_set_unknown_key_is_one_line(capsys):
-    from catvae.study import main
+    from catvae.cli import main
     with pytest.raises(SystemExit) as e: main(['study', '--set', 'nope=1', '--models', 'vae'])
     err = capsys.readouterr().err
     assert e.value.code == 2 and err.count('\n') == 1 and 'nope=1' in err and 'epochs' in err
@@ -123,7 +123,7 @@ def _photo_and_mask(tmp_path):
 def test_inpaint_own_photo_cli(study, tmp_path, run):
     "`catvae inpaint` on a 400x300 JPEG with a PNG mask and with --box: full-size composite, known pixels kept."
     from PIL import Image
-    from catvae.study import main
+    from catvae.cli import main
     _, out, _, _ = study
     photo, mask, hole = _photo_and_mask(tmp_path)
     assert main(['inpaint', str(out / run), str(photo), '--mask', str(mask), '--out', str(tmp_path / 'a.png'), '--samples', '3']) == 0
@@ -135,7 +135,7 @@ def test_inpaint_own_photo_cli(study, tmp_path, run):
         main(['inpaint', str(out / run), str(photo), '--box', '150,90,110,80', '--out', str(tmp_path / 'b.png')])
 
 def test_inpaint_bad_input_is_one_line(study, tmp_path, capsys):
-    from catvae.study import main
+    from catvae.cli import main
     _, out, _, _ = study
     photo, mask, _ = _photo_and_mask(tmp_path)
     for args, msg in [(['--box', '390,290,50,50'], 'does not fit'), (['--box', 'x'], 'expected x,y,w,h'),
@@ -150,7 +150,7 @@ def test_evaluate_on_unseen_photos(study, tmp_path):
     "`catvae evaluate STUDY --photos DIR` scores every finished run on other photos and renders a report there."
     from PIL import Image
     from catvae.data import synthetic_cats
-    from catvae.study import main
+    from catvae.cli import main
     _, out, _, _ = study
     d = tmp_path / 'other'; d.mkdir()
     for i, im in enumerate(synthetic_cats(10, 64, seed=9)): Image.fromarray(im.permute(1, 2, 0).numpy()).save(d / f'o{i}.png')

@@ -114,7 +114,7 @@ def test_inpaint_photo_with_every_model(name):
     assert len(res['samples']) == (2 if hasattr(net, 'sample_inpaint') else 0)
 
 def test_report_needs_a_study_folder(tmp_path, capsys):
-    from catvae.study import main
+    from catvae.cli import main
     for d in (tmp_path / 'nowhere', tmp_path):
         with pytest.raises(SystemExit) as e: main(['report', str(d)])
         err = capsys.readouterr().err
@@ -125,7 +125,7 @@ def test_too_few_images_as_a_setting(photo_dir, tmp_path):
     with pytest.raises(StudyError, match='n_images must be 0'): run_study(_cfg(photo_dir, n_images=10), out=tmp_path / 'o', log=lambda s: None)
 
 def test_evaluate_and_inpaint_refusals(done, photo_dir, tmp_path, capsys):
-    from catvae.study import main
+    from catvae.cli import main
     from catvae.inpaint import evaluate_photos
     d = tmp_path / 'p'; shutil.copytree(photo_dir, d)
     with pytest.raises(ValueError, match='--n-max must be at least'): evaluate_photos(done, d, tmp_path / 'ev', n_max=-3)

@@ -113,7 +113,7 @@ def seed_folders(tmp_path):
     return folders
 
 def test_catvae_seeds_end_to_end(seed_folders):
-    from catvae.study import main
+    from catvae.cli import main
     out = io.StringIO()
     with contextlib.redirect_stdout(out): assert main(['seeds', *map(str, seed_folders)]) == 0
     text = out.getvalue()

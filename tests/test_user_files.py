@@ -7,7 +7,8 @@ import pytest
 import torch
 from PIL import Image
 from catvae.core import build_model, atomic_write_json, EVAL_PROTOCOL
-from catvae.study import main, run_study, load_runs, load_seeds, render_report, StudyError
+from catvae.cli import main
+from catvae.study import run_study, load_runs, load_seeds, render_report, StudyError
 
 SMALL_VAE = {'ch': 4, 'max_ch': 8, 'z_ch': 2}
 
@@ -197,7 +198,7 @@ def test_skipped_photo_warning_is_one_line(done, photo_dir, tmp_path):
     import subprocess, sys
     photos = tmp_path / 'p'; photos.mkdir(); (photos / 'zz_broken.jpg').write_bytes(b'not a jpeg')
     for p in sorted(photo_dir.iterdir())[:12]: shutil.copy(p, photos / p.name)
-    r = subprocess.run([sys.executable, '-c', 'import sys; from catvae.study import main; sys.exit(main())', 'evaluate', str(done),
+    r = subprocess.run([sys.executable, '-c', 'import sys; from catvae.cli import main; sys.exit(main())', 'evaluate', str(done),
                         '--photos', str(photos), '--out', str(tmp_path / 'ev'), '--no-report', '--no-progress'],
                        capture_output=True, text=True)
     assert r.returncode == 0 and 'catvae: warning: skipped 1 of 13' in r.stderr and 'warnings.warn' not in r.stderr, r.stderr

@@ -12,7 +12,7 @@ export PYTHONPATH="$PWD:/tmp/catvae-site" CATVAE_EXECUTOR=plain PYTHONUNBUFFERED
 export OMP_NUM_THREADS=$(( $(nproc) / $# ))
 for m in "$@"; do
   f="$config-s$seed-$m"
-  timeout -s INT ${TLIMIT:-86400} python3 -c 'import sys; from catvae.study import main; sys.exit(main())' study --config "$config" --models "$m" \
+  timeout -s INT ${TLIMIT:-86400} python3 -c 'import sys; from catvae.cli import main; sys.exit(main())' study --config "$config" --models "$m" \
     --source shared --no-report --seeds 1 --seed "$seed" --out "runs/$f" ${SETS:-} > "$out/$f.log" 2>&1 &
 done
 wait

@@ -86,7 +86,7 @@ def main():
     procs = []
     for s in range(a.seeds):
         folder = Path(a.runs) / (a.config if s == 0 else f'{a.config}-seed{s}')
-        cmd = py + ['-c', 'import sys; from catvae.study import main; sys.exit(main())', 'study', '--config', a.config,
+        cmd = py + ['-c', 'import sys; from catvae.cli import main; sys.exit(main())', 'study', '--config', a.config,
                     '--models', a.models, '--source', 'shared', '--device', a.device, '--no-report', '--out', str(folder), '--seeds', '1', *sets]
         if s: cmd += ['--seed', str(s)]
         f = open(out / f'study-seed{s}.txt', 'w')
