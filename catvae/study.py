@@ -84,6 +84,13 @@ def load_config(config) -> dict:
     if not isinstance(cfg.get('defaults', {}), dict): raise ValueError("'defaults' of a study config must be a JSON object")
     if lists := [m for m, o in cfg['models'].items() if not isinstance(o, dict)]:
         raise ValueError(f"each entry of 'models' is a JSON object of settings ({{}} for none); not so for {lists}")
+    groups = cfg.get('groups', {})   # settings shared by some runs: an entry's "group" names one, its own keys win
+    if not isinstance(groups, dict) or any(not isinstance(g, dict) for g in groups.values()):
+        raise ValueError("'groups' of a study config must be a JSON object of JSON objects")
+    if bad := sorted({o['group'] for o in cfg['models'].values() if 'group' in o} - set(groups)):
+        raise ValueError(f"group(s) {bad} named in 'models' are not in 'groups' ({sorted(groups) or 'none'})")
+    cfg = {**cfg, 'models': {m: {**groups.get(o.get('group'), {}), **{k: v for k, v in o.items() if k != 'group'}}
+                             for m, o in cfg['models'].items()}}
     bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
     if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
