@@ -16,7 +16,7 @@ from .core import (project_root, runs_dir, atomic_write_json, timestamp, MODEL_M
 # %% auto #0
 __all__ = ['RUNNER_PARAMS', 'KERNEL_ARGS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TEST_SET', 'MIN_IMAGES', 'template',
            'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError', 'NotebookError', 'executor',
-           'execute_notebook', 'run_study', 'load_runs', 'study_folders', 'load_seeds', 'comparison_pairs',
+           'execute_notebook', 'run_study', 'busy_note', 'load_runs', 'study_folders', 'load_seeds', 'comparison_pairs',
            'study_comparisons', 'seed_summary', 'render_report']
 
 # %% ../nbs/20_study.ipynb #30d39e6f
@@ -330,11 +330,14 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
         f = run / 'curves.csv'
         try:
             if f.stat().st_mtime < since: continue          # a file from an earlier run of this folder
-            val = pd.read_csv(f).query("split == 'val'")
+            val = pd.read_csv(f).query("split == 'val'").reset_index(drop=True)   # (epochs, columns), row i = epoch i + 1
         except Exception: continue                          # not written yet, or being replaced
         for r in val.iloc[seen:].itertuples():
             psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
-            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s")
+            slow = val.seconds.iloc[:r.Index].min() if r.Index else None   # the fastest earlier epoch of this run
+            why = (f" ({r.seconds / slow:.1f}x the fastest epoch so far: is another process using the cores?)"
+                   if slow and r.seconds > 1.5 * slow else '')
+            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s{why}")
             if r.epoch == epochs and not done: log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
         seen = max(seen, len(val))
 
@@ -428,7 +431,16 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
         for root in folders: root.mkdir(parents=True, exist_ok=True); locks.enter_context(_Lock(root))
         return _run_folders(folders, names, device, redo, log, report, base)
 
+def busy_note() -> str | None:
+    "A line for the console when other work already loads the cores (torch's threads then share them and run far slower), else None."
+    try: load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    except (OSError, AttributeError): return None   # no load average on this system
+    if load < .75 * cores: return None
+    return (f"note: the machine is busy (load {load:.1f} on {cores} cores): each model will train much slower than alone, "
+            "and its timings will not be comparable")
+
 def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bool, base: int) -> dict:
+    if note := busy_note(): log(note)
     status = {}
     for j, (root, c) in enumerate(folders.items()):   # each folder was made and locked by run_study
         atomic_write_json(root / 'study.json', {**c, 'started': timestamp(), 'models_run': names,

@@ -4,7 +4,8 @@
     python tools/front_page.py snapshot runs/smoke runs/smoke-seed1 runs/smoke-seed2   # write docs/results/smoke-3seeds.*
     python tools/front_page.py block                  # the README block (answer + table) from the snapshot
     python tools/front_page.py figure docs/verdicts.png
-    python tools/front_page.py check                  # exit 1 when README.md's block differs from `block` (tests/test_readme.py)
+    python tools/front_page.py index                  # write README.md into nbs/index.ipynb: one front page, not two
+    python tools/front_page.py check                  # exit 1 when README.md's block or nbs/index.ipynb differ (tests/test_readme.py)
 
 The snapshot keeps what the verdicts read: each run's kind, model, settings and validation score per seed, and each
 image's hole PSNR averaged over its protocols (the unit `catvae.stats` compares), so the README's numbers can be
@@ -107,16 +108,33 @@ def readme_block(readme: Path = ROOT / 'README.md') -> str:
     t = readme.read_text()
     return t[t.index(START) + len(START):t.index(END)].strip('\n') if START in t and END in t else ''
 
+def index_markdown(readme: Path = ROOT / 'README.md') -> str:
+    "The front page as the docs' home notebook shows it: README.md with its links made relative to nbs/."
+    return readme.read_text().rstrip('\n').replace('](docs/', '](../docs/')
+
+def write_index(nb_path: Path = ROOT / 'nbs' / 'index.ipynb') -> Path:
+    "Put `index_markdown()` into the first cell of nbs/index.ipynb (a markdown cell)."
+    nb = json.loads(nb_path.read_text())
+    nb['cells'][0] = {**nb['cells'][0], 'cell_type': 'markdown', 'source': index_markdown().splitlines(keepends=True)}
+    nb['cells'][0].pop('outputs', None); nb['cells'][0].pop('execution_count', None)
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    return nb_path
+
+def index_matches(nb_path: Path = ROOT / 'nbs' / 'index.ipynb') -> bool:
+    return ''.join(json.loads(nb_path.read_text())['cells'][0]['source']) == index_markdown()
+
 if __name__ == '__main__':
     args = sys.argv[1:]
-    if not args or args[0] in ('-h', '--help') or args[0] not in ('snapshot', 'block', 'figure', 'check'): raise SystemExit(__doc__)
+    if not args or args[0] in ('-h', '--help') or args[0] not in ('snapshot', 'block', 'figure', 'index', 'check'): raise SystemExit(__doc__)
     if args[0] == 'snapshot':
         missing = [a for a in args[1:] if not (Path(a) / 'study.json').is_file()]
         if len(args) < 3 or missing: raise SystemExit(f"front_page: give two or more study folders (no study.json: {', '.join(missing) or '-'})")
         print(write_snapshot([Path(a) for a in args[1:]]))
     elif args[0] == 'block': print(front_block(*read_snapshot()))
     elif args[0] == 'figure': print(figure(*read_snapshot()[:2], Path(args[1] if len(args) > 1 else ROOT / 'docs' / 'verdicts.png')))
+    elif args[0] == 'index': print(write_index())
     else:
-        ok = readme_block() == front_block(*read_snapshot())
+        ok, same = readme_block() == front_block(*read_snapshot()), index_matches()
         print('README block matches the snapshot' if ok else 'README block differs from `python tools/front_page.py block`')
-        raise SystemExit(0 if ok else 1)
+        print('nbs/index.ipynb is the README' if same else 'nbs/index.ipynb differs from README.md: run `python tools/front_page.py index`')
+        raise SystemExit(0 if ok and same else 1)
