@@ -10,7 +10,8 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .masking import eval_masks, composite, hole_fraction, PROTOCOLS, EVAL_SEED
-from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, METRICS
+from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, sharpness, METRICS
+from .scores import energy_score, pixel_crps, coverage, spread_skill, distance_to_known, hole_corr, null_best_of_k
 
 # %% auto #0
 __all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'Autocast', 'plot_grid',
@@ -46,26 +47,35 @@ def summarize_run(df: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> dict:
 
 # %% ../nbs/06_evaluation.ipynb #9b4983d4
 @torch.no_grad()
-def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8, batch_size: int = 64, device='cpu') -> pd.DataFrame:
-    "Per-image best-of-k / mean-of-k / single-sample hole PSNR, mean hole std, and std-error correlation."
+def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8, batch_size: int = 64, device='cpu',
+                   seed: int = EVAL_SEED) -> pd.DataFrame:
+    """Per-image statistics of k samples: best-of-k / mean-of-k / single-sample hole PSNR and best of k of the null control
+    (the model's own fill plus colour shifts of its spread); energy score, pixel CRPS (proper scores); coverage of the
+    samples' range, spread-skill ratio, the spread-error correlation beside the distance-to-known-pixel baseline; sharpness."""
     if not hasattr(model, 'sample_inpaint'): raise ValueError(f"{type(model).__name__} has no sample_inpaint")
-    model.eval(); rows = []
+    model.eval(); rows, g, i0 = [], torch.Generator().manual_seed(seed), 0
     for x, m in image_batches(test_u8, masks, batch_size, device):
         xs = model.sample_inpaint(x * (1 - m), m, k).float().clamp(0, 1)                     # (k, b, 3, H, W)
-        per = torch.stack([hole_metrics(composite(x, s, m), x, m)['hole_psnr'] for s in xs])  # (k, b)
+        comps = composite(x, xs, m)                                                            # (k, b, 3, H, W) known pixels exact
+        per = torch.stack([hole_metrics(c, x, m)['hole_psnr'] for c in comps])                 # (k, b)
         mean = xs.mean(0)
         std = xs.std(0).mean(1, keepdim=True)                                                  # (b, 1, H, W)
-        err = (mean - x).abs().mean(1, keepdim=True)
-        hole = m > .5
-        corr = []
-        for s_, e_, h_ in zip(std, err, hole):
-            a, b = s_[h_], e_[h_]
-            corr.append(float(torch.corrcoef(torch.stack([a, b]))[0, 1]) if len(a) > 2 and a.std() > 0 and b.std() > 0 else float('nan'))
-        rows.append(pd.DataFrame({'best_of_k_psnr': per.max(0).values.cpu().numpy(),
-                                  'mean_of_k_psnr': hole_metrics(composite(x, mean, m), x, m)['hole_psnr'].cpu().numpy(),
-                                  'sample_psnr': per.mean(0).cpu().numpy(),
-                                  'hole_std': ((std * m).sum((1, 2, 3)) / m.sum((1, 2, 3)).clamp_min(1)).cpu().numpy(),
-                                  'std_err_corr': corr}))
+        err = (mean - x).abs().mean(1, keepdim=True)                                           # (b, 1, H, W)
+        spread = (std * m).sum((1, 2, 3)) / m.sum((1, 2, 3)).clamp_min(1)                      # (b,) mean hole std
+        fill = composite(x, model.inpaint(x * (1 - m), m).float().clamp(0, 1), m)              # (b, 3, H, W) the scored fill
+        rows.append(pd.DataFrame({
+            'image': np.arange(i0, i0 + len(x)),
+            'best_of_k_psnr': per.max(0).values.cpu().numpy(),
+            'null_best_of_k_psnr': null_best_of_k(fill, x, m, spread, k, g).cpu().numpy(),
+            'mean_of_k_psnr': hole_metrics(composite(x, mean, m), x, m)['hole_psnr'].cpu().numpy(),
+            'sample_psnr': per.mean(0).cpu().numpy(),
+            'energy_score': energy_score(comps, x, m).cpu().numpy(), 'crps': pixel_crps(comps, x, m).cpu().numpy(),
+            'coverage': coverage(comps, x, m).cpu().numpy(), 'spread_skill': spread_skill(comps, x, m).cpu().numpy(),
+            'hole_std': spread.cpu().numpy(),
+            'std_err_corr': hole_corr(std, err, m).cpu().numpy(),
+            'dist_err_corr': hole_corr(distance_to_known(m), err, m).cpu().numpy(),   # the baseline that knows no model
+            'sample_sharpness': torch.stack([sharpness(c, x, m) for c in comps]).mean(0).cpu().numpy()}))
+        i0 += len(x)
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/06_evaluation.ipynb #27e91368

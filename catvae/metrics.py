@@ -16,8 +16,8 @@ from .masking import check_mask, composite, hole_fraction
 
 # %% auto #0
 __all__ = ['MSSSIM_BETAS', 'METRICS', 'hole_metrics', 'msssim_kernel', 'msssim_params', 'ssim_parts', 'ssim', 'ms_ssim',
-           'raw_metrics', 'image_metrics', 'optional_metric_status', 'lpips_scorer', 'fid_score', 'image_batches',
-           'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
+           'raw_metrics', 'image_metrics', 'sharpness', 'optional_metric_status', 'lpips_scorer', 'fid_score',
+           'image_batches', 'evaluate_inpainter', 'mean_fill', 'bootstrap_ci', 'summarize', 'area_bucket']
 
 # %% ../nbs/03_metrics.ipynb #45ede70f
 def hole_metrics(x_hat: torch.Tensor, x: torch.Tensor, m: torch.Tensor, eps: float = 1e-10) -> dict:
@@ -93,6 +93,17 @@ def image_metrics(x_inp: torch.Tensor, x: torch.Tensor) -> dict:
     return {'psnr': tmf.peak_signal_noise_ratio(x_inp, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
             'ssim': ssim(x_inp, x), 'ms_ssim': ms_ssim(x_inp, x, k, betas)}
 
+# %% ../nbs/03_metrics.ipynb #9aa97379
+def sharpness(x_inp: torch.Tensor,   # (B, 3, H, W) the composite
+              x: torch.Tensor,       # (B, 3, H, W) the photo
+              m: torch.Tensor,       # (B, 1, H, W) 1 in the hole
+              border: int = 2) -> torch.Tensor:
+    "Per-image Laplacian energy of the composite over the hole and a `border`-pixel band, relative to the photo's (1: as sharp): (B,)."
+    lap = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]], device=x.device).expand(x.shape[1], 1, 3, 3)   # (C, 1, 3, 3)
+    energy = lambda t: F.conv2d(F.pad(t.float(), (1, 1, 1, 1), mode='replicate'), lap, groups=t.shape[1]).pow(2)
+    region = F.max_pool2d(m.float(), 2 * border + 1, stride=1, padding=border)      # (B, 1, H, W) the hole and its band
+    return (energy(x_inp) * region).sum((1, 2, 3)) / (energy(x) * region).sum((1, 2, 3)).clamp_min(1e-12)
+
 # %% ../nbs/03_metrics.ipynb #efccc459
 def _hub_file(name: str) -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints' / name
@@ -149,7 +160,8 @@ def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, ba
     for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
         x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
         x_inp = composite(x, x_hat, m)
-        met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x), **raw_metrics(x_hat, x)}
+        met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x), **raw_metrics(x_hat, x),
+               'sharpness': sharpness(x_inp, x, m)}
         if lp is not None:
             with torch.no_grad(): met['lpips'] = lp(x_inp, x)
         if status['fid'] is None: fakes.append((x_inp * 255).round().to(torch.uint8).cpu())   # 8-bit, as the truth
@@ -189,7 +201,7 @@ def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0,
     a = (1 - level) / 2
     return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
-METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim')  # lpips: only where computable
+METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim', 'sharpness')  # lpips: only where computable
 
 def summarize(df: pd.DataFrame, metrics=METRICS, n_boot: int = 2000, seed: int = 0) -> dict:
     "`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`; intervals resample images (column `image`) when it has one."
