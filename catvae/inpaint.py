@@ -214,7 +214,8 @@ def save_inpainting(res: dict,             # what `inpaint_photo` returned
     if 'std' in res:
         fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, top), 'magma'), ax=axs[-1], fraction=.04, label='std (0-1 scale)')
     fig.tight_layout(); fig.savefig(names[-1], dpi=110); plt.close(fig)
-    for p in earlier - {n.resolve() for n in names}: p.unlink()    # an earlier call's extra samples: ours, unchanged since
+    keep = {n.resolve() for n in names} | {Path(p).resolve() for p in inputs}   # this call's files, and what it read
+    for p in earlier - keep: p.unlink()                            # an earlier call's extra samples: ours, unchanged since
     atomic_write_json(_manifest(out), {'files': {str(p.resolve()): _stamp(p) for p in names}, 'written': timestamp()})
     return names
 

@@ -93,6 +93,13 @@ def test_force_replaces_only_its_own_earlier_files(vae_run, tmp_path, capsys):
     files = _snapshot(d)
     assert 'o_sample3.png' not in files and 'o_std.png' not in files        # its own extra files of the first call: gone
     assert files['o_sample2.png'] == b'edited by the user since'            # a file it wrote, changed since: kept
+    assert _cli(['inpaint', vae_run, photo, '--box', '50,40,40,30', '--out', d / 'o.png', '--samples', '3', '--force'], capsys)[0] == 2
+    (d / 'o_sample2.png').unlink()
+    assert _cli(['inpaint', vae_run, photo, '--box', '50,40,40,30', '--out', d / 'o.png', '--samples', '3', '--force'], capsys)[0] == 0
+    before = (d / 'o_sample3.png').read_bytes()                             # its own output, now read as the photo ...
+    code, err = _cli(['inpaint', vae_run, d / 'o_sample3.png', '--box', '50,40,40,30', '--out', d / 'o.png', '--force'], capsys)
+    assert code == 0, err
+    assert (d / 'o_sample3.png').read_bytes() == before                     # ... is an input: never deleted
 
 # --- 2. catvae evaluate never writes into a study --------------------------------------------------------------------
 
