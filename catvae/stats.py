@@ -158,7 +158,7 @@ def compare_runs(per: pd.DataFrame,            # per-image scores of every seed 
         rows.append(row)
     cols = ['a', 'b', 'question', 'n_seeds', 'n_images', 'm', 'diff', 'se', 'df', 'low', 'high', 'eq_low', 'eq_high', 'p', 'p_adj',
             'verdict', 'gap_80', 'seeds_for_margin']
-    return pd.DataFrame(rows).reindex(columns=cols).assign(margin=margin)
+    return pd.DataFrame(rows).reindex(columns=cols).astype({'seeds_for_margin': 'Int64'}).assign(margin=margin)
 
 # %% ../nbs/19_stats.ipynb #ca2046dd
 def reference_runs(summary: pd.DataFrame,      # `load_runs` / `load_seeds` summary: model, kind, train_seed_offset, val_hole_psnr
