@@ -1,5 +1,5 @@
-"The front page (issue 25): at most 12 KB, its answer and table printed by tools/front_page.py from the committed snapshot
-of the study's seed folders, the same text as the docs' home notebook, and a map of every notebook."
+"""The front page (issue 25): at most 12 KB, its answer and table printed by tools/front_page.py from the committed snapshot
+of the study's seed folders, the same text as the docs' home notebook, and a map of every notebook."""
 import re, sys
 from pathlib import Path
 
