@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_inpaint.ipynb #c16674ca
 from __future__ import annotations
-import json, time
+import json, os, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -174,18 +174,18 @@ def output_files(out,                     # the composite's file name, e.g. resu
     names += [out.with_name(f'{out.stem}_std.png')] if std else []
     names += [out.with_name(f'{out.stem}_panel.png')]
     if problem := writable_problem(out): raise ValueError(problem)
-    read = {Path(p).resolve(): what for p, what in inputs.items()}
-    if hit := [p for p in names if p.resolve() in read]:
-        what = read[hit[0].resolve()]
-        raise ValueError(f"--out {out} is {what}; pick another --out" if hit[0] == out else
-                         f"--out {out} would write {hit[0].name}, {what}; pick another --out")
+    same = lambda p, q: p.resolve() == Path(q).resolve() or (p.exists() and Path(q).exists() and os.path.samefile(p, q))  # links too
+    if hit := [(p, what) for p in names for q, what in inputs.items() if same(p, q)]:
+        (p, what), = hit[:1]
+        raise ValueError(f"--out {out} is {what}; pick another --out" if p == out else
+                         f"--out {out} would write {p.name}, {what}; pick another --out")
     ours, exist = _ours(out), [p for p in names if p.exists()]
     if foreign := [p for p in exist if p != out and p.resolve() not in ours]:
         raise FileExistsError(f"{foreign[0]} exists and was not written by an inpainting to {out.name}"
                               f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}; move it or pick another --out")
     if exist and not overwrite:
         raise FileExistsError(f"{exist[0]} exists{f' (and {len(exist) - 1} more)' if len(exist) > 1 else ''}; "
-                              "pick another --out or pass --force to replace them")
+                              "pick another --out, or pass --force to replace it and the files an earlier inpainting to it wrote")
     return names
 
 # %% ../nbs/21_inpaint.ipynb #1092c7a5
@@ -242,7 +242,10 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
     if samples and not drawn: log(f"note: {params['model']} draws no samples; writing its single fill")
     elif samples == 1: log("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
     names = output_files(out, drawn, drawn > 1, inputs, force)   # every file it will write, checked before the model runs
-    if old := [p.name for p in names if p.exists()]: log(f"replacing {len(old)} file(s) of an earlier inpainting: {', '.join(old)}")
+    ours = _ours(Path(out))
+    if old := [p.name for p in names if p.exists() and p.resolve() in ours]:
+        log(f"replacing {len(old)} file(s) of an earlier inpainting: {', '.join(old)}")
+    if Path(out).exists() and Path(out).resolve() not in ours: log(f"replacing {out}, which you named with --force")
     learned = any(True for _ in net.parameters())
     res = inpaint_photo(net, params['size'] if learned else None, img, hole, samples, seed, device)
     files = save_inpainting(res, img, hole, out, force, inputs)
@@ -287,7 +290,7 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                     log=print,        # where progress lines go
                     report: bool = True,    # render a report of the scores
                     force: bool = False,    # replace the scores of an earlier evaluate into the same folder (nothing else)
-                    progress: bool = True): # progress bars while photos are decoded and scored
+                    progress: bool = True): # show progress bars while photos are decoded and scored
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
     from catvae.data import decode_folder, list_images, DataSourceError
     from catvae.evaluation import evaluate_model, summarize_run, Autocast
@@ -310,7 +313,8 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
         runs[name] = (net, params)
         if params['size'] not in data:
             log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at {params['size']} px ...")
-            try: data[params['size']] = decode_folder([photos], params['size'], n_max, progress=progress)['images']
+            try: data[params['size']] = decode_folder([photos], params['size'], n_max, cache=False,   # no copy of your photos is kept
+                                                      progress=progress)['images']
             except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
         ov = _overlap(study / name, names)
         if ov.get('train') or ov.get('val'):

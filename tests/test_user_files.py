@@ -82,6 +82,9 @@ def test_force_never_writes_an_input_or_a_foreign_file(vae_run, tmp_path, capsys
     code, err = _cli(['inpaint', vae_run, other, '--box', '50,40,40,30', '--out', d / 'y.png', '--samples', '3', '--force'], capsys)
     assert code == 2 and 'not written by an inpainting' in err and (d / 'y_std.png').read_bytes() == b'mine'
     assert not (d / 'y.png').exists()                                       # refused before anything was written
+    import os; os.link(other, d / 'hard.png')                               # --out a hard link to the photo: the same file
+    code, err = _cli(['inpaint', vae_run, other, '--box', '50,40,40,30', '--out', d / 'hard.png', '--force'], capsys)
+    assert code == 2 and 'the input photo' in err and (d / 'hard.png').read_bytes() == other.read_bytes() == _photo(tmp_path / 'x.png').read_bytes()
 
 def test_force_replaces_only_its_own_earlier_files(vae_run, tmp_path, capsys):
     d = tmp_path / 'd'; photo = _photo(tmp_path / 'cat.png')
@@ -127,6 +130,7 @@ def test_evaluate_force_replaces_only_its_own_scores(done, photo_dir, tmp_path, 
     assert _cli(args + ['--force'], capsys)[0] == 0
     assert (ev / 'my_notes.txt').read_text() == 'kept' and (ev / 'mean_fill' / 'extra.txt').read_text() == 'kept too'
     assert len(load_runs(ev)[0]) == 1
+    assert not any((tmp_path / 'cache').glob('images_*')) if (tmp_path / 'cache').exists() else True   # no copy of the photos kept
 
 # --- 3.-9. bad input stops in one line, before any model -------------------------------------------------------------
 

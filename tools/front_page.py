@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The README's answer, table and figure, printed from a snapshot of a study's seed folders; nothing is trained or evaluated.
 
-    python tools/front_page.py snapshot runs/smoke runs/smoke-seed1 runs/smoke-seed2   # write docs/results/smoke-3seeds.*
+    python tools/front_page.py snapshot runs/smoke runs/smoke-seed1 runs/smoke-seed2   # write docs/results/smoke-seeds.*
     python tools/front_page.py block                  # the README block (answer + table) from the snapshot
     python tools/front_page.py figure docs/verdicts.png
     python tools/front_page.py index                  # write README.md into nbs/index.ipynb: one front page, not two
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAPSHOT = ROOT / 'docs' / 'results' / 'smoke-3seeds'
+SNAPSHOT = ROOT / 'docs' / 'results' / 'smoke-seeds'
 START, END = '<!-- front-page block: python tools/front_page.py block -->', '<!-- end of the front-page block -->'
 SUMMARY_COLS = ['seed', 'model', 'kind', 'model_type', 'train_seed_offset', 'settings', 'val_hole_psnr', 'hole_psnr', 'n_params',
                 'train_seconds']
