@@ -70,7 +70,10 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
              "",
              f"* Against the best classical fill (`{ref_c}`, chosen on validation): {who(over_c)}.",
              f"* Against the deterministic network of the same backbone (`{ref_d}`): {who(over_d)}; the gap these seeds find "
-             f"at 80% power is {over_d.gap_80.min():.2f}-{over_d.gap_80.max():.2f} dB here, so a smaller gain would go unseen.",
+             f"at 80% power is {over_d.gap_80.min():.2f}-{over_d.gap_80.max():.2f} dB here, so a smaller gain would go unseen"
+             + (f"; {int(need.min())}-{int(need.max())} seeds would find one of {v.margin.iloc[0]} dB for the "
+                f"{'inconclusive' if (over_d.verdict == 'inconclusive').any() else ''} pairs (`catvae seeds`, column seeds_for_margin)."
+                if len(need := over_d[over_d.verdict == 'inconclusive'].seeds_for_margin.dropna()) else "."),
              *([f"* The A/A twin (`{aa.a.iloc[0]}` - `{aa.b.iloc[0]}`, one model trained twice): {_cell(aa.iloc[0])}."] if len(aa) else []),
              "* Single-fill hole PSNR is the conditional mean's score, which a deterministic net learns directly: it cannot show what "
              "each paper claims (sharper samples, a better posterior, calibrated uncertainty). Those metrics are the open issues "
