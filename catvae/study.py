@@ -319,6 +319,15 @@ def execute_notebook(src,                # the template notebook
     return Path(dst)
 
 # %% ../nbs/20_study.ipynb #f0d801f2
+def _epoch_line(name: str, epochs: int, val: pd.DataFrame, i: int) -> str:
+    "The progress line of epoch row `i` of a run's validation rows `val`; an epoch 1.5x slower than the fastest before it is pointed out."
+    r = val.iloc[i]
+    psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
+    fastest = val.seconds.iloc[:i].min() if i else None
+    why = (f" ({r.seconds / fastest:.1f}x the fastest epoch so far: is another process using the cores?)"
+           if fastest and r.seconds > 1.5 * fastest else '')
+    return f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s{why}"
+
 def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since: float, every: float = 5.) -> None:
     "Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's end)."
     seen, done = 0, False
@@ -332,13 +341,9 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
             if f.stat().st_mtime < since: continue          # a file from an earlier run of this folder
             val = pd.read_csv(f).query("split == 'val'").reset_index(drop=True)   # (epochs, columns), row i = epoch i + 1
         except Exception: continue                          # not written yet, or being replaced
-        for r in val.iloc[seen:].itertuples():
-            psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
-            slow = val.seconds.iloc[:r.Index].min() if r.Index else None   # the fastest earlier epoch of this run
-            why = (f" ({r.seconds / slow:.1f}x the fastest epoch so far: is another process using the cores?)"
-                   if slow and r.seconds > 1.5 * slow else '')
-            log(f"      {name}: epoch {r.epoch}/{epochs}, val loss {r.loss:.4g}{psnr}, epoch time {r.seconds:.0f}s{why}")
-            if r.epoch == epochs and not done: log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
+        for i in range(seen, len(val)):
+            log(_epoch_line(name, epochs, val, i))
+            if val.epoch.iloc[i] == epochs and not done: log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
         seen = max(seen, len(val))
 
 def _run_one(cfg: dict, m: str, out: Path, device, redo: bool, log, tag: str) -> str:
