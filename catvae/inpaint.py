@@ -300,7 +300,7 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
     dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
     replaced = _ours_to_replace(dest, study, photos, force)
-    summary, _, _ = load_runs(study)
+    summary, _, _ = load_runs(study, intervals=False)   # which runs finished; their intervals are not needed here
     if not len(summary):
         raise RunError(f"no finished runs in {study}" + ("; give the study folder (the one holding the run folders), e.g. runs/smoke"
                                                         if (study / 'params.json').exists() else ''))

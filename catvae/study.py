@@ -4,12 +4,12 @@
 
 # %% ../nbs/20_study.ipynb #5aa9b3af
 from __future__ import annotations
-import argparse, ast, functools, json, os, sys, threading, time, traceback
+import ast, functools, json, os, sys, threading, time, traceback
 from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .stats import paired_diff, seed_differences, compare_runs, reference_runs
+from .stats import compare_runs, reference_runs
 from .core import (project_root, runs_dir, atomic_write_json, timestamp, MODEL_MODULES, EVAL_PROTOCOL, version_change,
                          writable_problem)
 
@@ -475,7 +475,9 @@ def _scored_set(run: Path, par: dict) -> str:
     return json.dumps([test[:n] if test and _is_int(n) else test, par.get('photos'), par.get('eval_protocols'), par.get('size'), n],
                       default=str)
 
-def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def load_runs(root,                    # a study folder
+              intervals: bool = True,  # recompute each run's bootstrap intervals (False: its saved summary, much faster)
+              ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "`(summary, per_image, failures)` of the runs under `root`, each named by its folder; intervals resample images."
     from catvae.metrics import summarize
     root = Path(root); rows, per, failed, scored = [], [], {}, {}
@@ -509,7 +511,8 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
                'train_seed_offset': par.get('train_seed_offset', 0), 'settings': json.dumps(settings, sort_keys=True, default=str),
                'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds'), 'model_version': par.get('model_version', 1)}
-        overall = summarize(pi) if pi is not None else met['summary']['overall']   # recomputed: the saved scores, today's intervals
+        overall = (summarize(pi) if pi is not None and intervals   # recomputed: the saved scores, today's intervals
+                   else (met.get('summary') or {}).get('overall') or {})
         for k, v in overall.items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
         row.update({f'sample_{k}': v for k, v in (met.get('samples') or {}).items()})
         row.update({f'stat_{k}': v for k, v in (met.get('model_stats') or {}).items() if isinstance(v, (int, float))})
@@ -531,7 +534,7 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
                          "run it in a folder of its own (--out)")
         rows = [r for r in rows if r['model'] not in failed]; per = [p for p in per if p.model.iloc[0] not in failed]
     summary = pd.DataFrame(rows)
-    if len(summary): summary = summary.sort_values('hole_psnr', ascending=False, ignore_index=True)
+    if 'hole_psnr' in summary: summary = summary.sort_values('hole_psnr', ascending=False, ignore_index=True)
     return summary, (pd.concat(per, ignore_index=True) if per else pd.DataFrame()), failed
 
 # %% ../nbs/20_study.ipynb #c95bf864
@@ -619,7 +622,7 @@ def render_report(root,                        # a study folder, e.g. runs/smoke
         why = ("CATVAE_EXECUTOR=plain is set" if os.environ.get('CATVAE_EXECUTOR') == 'plain' else "papermill or ipykernel is not installed")
         raise StudyError(f"the report needs a Jupyter kernel and {why}: run `catvae report {root}` where papermill and "
                          "ipykernel are installed (without CATVAE_EXECUTOR=plain)")
-    for m, why in load_runs(root)[2].items(): log(f"report: {m} is not shown: {why}")   # on the console too, not only in the HTML
+    for m, why in load_runs(root, intervals=False)[2].items(): log(f"report: {m} is not shown: {why}")   # on the console too
     nb_out = root / 'report.ipynb'
     execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'})
     try: import nbformat; from nbconvert import HTMLExporter
