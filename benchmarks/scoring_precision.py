@@ -3,17 +3,18 @@
 
     python benchmarks/scoring_precision.py runs/smoke-seed1/vae          # [--n 1000] [--n-samples 200] [--k 32]
 
-Loads the run's network, then on its test images (box masks) times, in fp32 and under `evaluation.Autocast`:
+Loads the run's network, then on its test images (box masks) times, in fp32 and under `evaluation.AutocastModel`:
 `evaluate_model`'s inpainting and metrics (the first `--n` images), `sample_metrics` (8 samples of the first
 `--n-samples`) and, when the model has one, `hole_bits_per_dim` (k importance samples). Prints seconds and the
 mean score of each. Not a test; run it alone (2 threads), the numbers go into the README with the machine.
 """
 import argparse, time
 import torch
+from catvae.core import machine_facts
 from catvae.inpaint import load_trained, RunError
 from catvae.data import load_cats, DataSourceError
 from catvae.masking import eval_masks, EVAL_SEED
-from catvae.evaluation import Autocast, evaluate_model, sample_metrics, hole_bits_per_dim
+from catvae.evaluation import AutocastModel, evaluate_model, sample_metrics, hole_bits_per_dim
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -27,9 +28,9 @@ if __name__ == '__main__':
     except (RunError, DataSourceError) as e: raise SystemExit(f"scoring_precision: {e}")
     x, xs = data.test[:a.n], data.test[:a.n_samples]
     ms = eval_masks('box', len(xs), par['size'], seed=EVAL_SEED)
-    print(f"{a.run}: torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    print(f"{a.run}: {machine_facts('cpu')}")
     for bf16 in (False, True):
-        m = Autocast(net, enabled=bf16); name = 'bf16' if bf16 else 'fp32'
+        m = AutocastModel(net, enabled=bf16); name = 'bf16' if bf16 else 'fp32'
         torch.manual_seed(0); t = time.time()
         df = evaluate_model(m, x, ['box'], n_eval=len(x), progress=False)
         print(f"{name}: inpaint + metrics, {len(x)} images: {time.time() - t:.2f} s, hole PSNR {df.hole_psnr.mean():.4f}")

@@ -12,11 +12,11 @@ the ratio of the last two is what drawing the masks costs the trainer. bf16 auto
 """
 import argparse, json, time
 import torch
-from catvae.core import build_model, get_device, seed_everything
+from catvae.core import build_model, get_device, seed_everything, machine_facts
 from catvae.data import load_cats
 from catvae.masking import make_masks
 from catvae.training import device_batches, configure_optimizers, default_step
-from catvae.study import load_config
+from catvae.config import load_config
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
@@ -67,8 +67,7 @@ def main():
             row = {'model': name, 'batch': bs, 'masks_ms': round(masks_s * 1e3, 2), 'fresh_img_s': round(bs / t_fresh, 1),
                    'fixed_img_s': round(bs / t_fixed, 1), 'mask_share': round(1 - t_fixed / t_fresh, 3)}
             rows.append(row); print(row, flush=True)
-    print(json.dumps({'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
-                      'torch': torch.__version__, 'threads': torch.get_num_threads(), 'rows': rows}))
+    print(json.dumps({'machine': machine_facts(dev), 'rows': rows}))
 
 if __name__ == '__main__':
     main()

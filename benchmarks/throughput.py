@@ -20,17 +20,17 @@ deleted afterwards, and the naive pipeline decodes those.
 
 Not a test: it prints a table and writes runs/bench/throughput-<config>-<device>[-options].json. Figures go into the README with the machine.
 """
-import argparse, atexit, platform, shutil, tempfile, time
+import argparse, atexit, shutil, tempfile, time
 from pathlib import Path
 import torch
 from PIL import Image
 from torch.utils.data import Dataset, DataLoader
-from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json
+from catvae.core import build_model, get_device, seed_everything, runs_dir, atomic_write_json, machine_facts
 from catvae.data import load_cats, list_images, load_image, resolve_source
 from catvae.masking import make_masks, eval_masks
 from catvae.metrics import evaluate_inpainter
 from catvae.training import device_batches, configure_optimizers, default_step
-from catvae.study import load_config
+from catvae.config import load_config
 
 class NaiveCats(Dataset):
     "Decode one file per item with Pillow; mask drawn per image."
@@ -125,8 +125,7 @@ def main():
         evaluate_inpainter(model.inpaint, data.test[:n], m, batch_size=256, device=dev); _sync(dev)
         row['eval_img_s'] = n / (time.perf_counter() - t0)
         rows.append(row); print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-    info = {'device': str(dev), 'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None,
-            'cpu_threads': torch.get_num_threads(), 'platform': platform.platform(), 'torch': torch.__version__,
+    info = {**machine_facts(dev),
             'config': cfg['name'], 'bf16_autocast': amp, 'opt_bf16': opt_amp, 'opt_compile': a.compile, 'batch_size': bs, 'size': size, 'steps': a.steps, 'workers': a.workers,
             'naive_photos': f"{a.photo_size} px re-encoded JPEGs" if a.photo_size else 'files as on disk'}
     tag = f"{cfg['name']}-{dev.type}" + ('-bf16' if a.cpu_bf16 else '') + ('-compile' if a.compile else '') + (f"-photo{a.photo_size}" if a.photo_size else '')

@@ -61,6 +61,7 @@ class AuxVAEConfig(VAEConfig):
     "The conditional VAE's settings plus the auxiliary grid."
     a_ch: int = 8               # auxiliary channels at the latent's resolution
 
+# %% ../nbs/13_avae.ipynb #3802df9f
 class AuxHeads(nn.Module):
     "q(a | x, c), q(z | a, x, c) and the reverse model p(a | x, z, c): convolutional heads at the latent's resolution."
     def __init__(self, c: int, z_ch: int, a_ch: int):
@@ -68,6 +69,7 @@ class AuxHeads(nn.Module):
         head = lambda c_in, c_out: nn.Sequential(nn.Conv2d(c_in, c, 3, 1, 1), nn.SiLU(), nn.Conv2d(c, 2 * c_out, 1))
         self.q_a, self.q_z, self.p_a = head(2 * c, a_ch), head(2 * c + a_ch, z_ch), head(2 * c + z_ch, a_ch)
 
+# %% ../nbs/13_avae.ipynb #e1b47487
 @register_model('avae', AuxVAEConfig)
 class AuxVAE(VAE):
     "The conditional VAE with an auxiliary variable in its posterior (Maaløe et al. 2016)."
@@ -76,6 +78,7 @@ class AuxVAE(VAE):
         self.aux = AuxHeads(self.net.widths[self.net.z_level], cfg.z_ch, cfg.a_ch)
         self.heads.post = None                  # q(z | x, c) is replaced by q(z | a, x, c)
 
+# %% ../nbs/13_avae.ipynb #bff18ec6
 @patch
 def latent(self: AuxVAE, h, x, m) -> dict:
     "One draw a ~ q(a | x, c), z ~ q(z | a, x, c); closed-form KL of z given a per dimension, the auxiliary terms in `kl_extra`."

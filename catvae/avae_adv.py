@@ -28,6 +28,7 @@ class AdvVAEConfig(VAEConfig):
     def __post_init__(self):
         if self.gsnn <= 0: raise ValueError("avae_adv judges prior-drawn fills: gsnn must be > 0")
 
+# %% ../nbs/14_avae_adv.ipynb #7790c230
 class MaskDiscriminator(nn.Module):
     "Spectrally normalised PatchGAN critic of [image, mask]: (B, 3, S, S), (B, 1, S, S) -> (B, 1, S/8, S/8) logits."
     def __init__(self, ch: int = 32):
@@ -42,6 +43,7 @@ class MaskDiscriminator(nn.Module):
         with torch.autocast(x.device.type, enabled=False):             # small; float32 keeps the power iteration stable
             return self.net(torch.cat([2 * x.float() - 1, m.float()], 1))
 
+# %% ../nbs/14_avae_adv.ipynb #69708ad9
 def hole_patches(m: torch.Tensor, f: int = 8) -> torch.Tensor:
     "(B, 1, S, S) mask -> (B, 1, S/f, S/f) weights: 1 on the critic's patches that touch the hole."
     return (F.max_pool2d(m.float(), f) > 0).float()
@@ -54,6 +56,7 @@ class AdvVAE(VAE):
         super().__init__(cfg)
         self.dis = MaskDiscriminator(cfg.d_ch)
 
+# %% ../nbs/14_avae_adv.ipynb #030f063c
 @patch
 def configure_optimizers(self: AdvVAE, lr: float) -> list:
     "[the VAE (the generator), the discriminator] optimisers."
@@ -61,8 +64,10 @@ def configure_optimizers(self: AdvVAE, lr: float) -> list:
     return [torch.optim.Adam([p for p in self.parameters() if id(p) not in d], lr=lr),
             torch.optim.Adam(self.dis.parameters(), lr=lr * self.cfg.d_lr_mult, betas=(0.5, 0.999))]
 
+# %% ../nbs/14_avae_adv.ipynb #832f2471
 def _masked_mean(v, w): return (v * w).sum() / w.sum().clamp_min(1)
 
+# %% ../nbs/14_avae_adv.ipynb #13b44025
 @patch
 def train_step(self: AdvVAE, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
     "One discriminator step on a detached composite, then one generator step on the VAE objective plus the adversarial loss."

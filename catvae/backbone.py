@@ -56,10 +56,12 @@ def discretized_logistic_logp(x: torch.Tensor,      # 8-bit values k/255, any sh
     inner = torch.where(mass > 1e-5, torch.log(mass.clamp_min(1e-12)), log_mid)
     return torch.where(x < half, log_cdf_plus, torch.where(x > 1 - half, log_sf_minus, inner))
 
+# %% ../nbs/08_backbone.ipynb #b9aa6db4
 def hole_dims(m: torch.Tensor, channels: int = 3) -> torch.Tensor:
     "Number of hole pixels x channels per image, (B,)."
     return m.float().sum((1, 2, 3)) * channels
 
+# %% ../nbs/08_backbone.ipynb #a60c5caa
 def hole_nll(x, mu, log_s, m) -> torch.Tensor:
     "-log P(x_hole | mu, s) per image (nats, summed over the hole's pixels and channels): (B,)."
     return -(discretized_logistic_logp(x, mu, log_s) * m).sum((1, 2, 3))
@@ -72,10 +74,12 @@ def gaussian_log_prob(v: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -
     v, mu, logvar = v.float(), mu.float(), logvar.float()
     return -0.5 * (LOG2PI + logvar + (v - mu) ** 2 * torch.exp(-logvar)).sum(-1)
 
+# %% ../nbs/08_backbone.ipynb #c23d3bb6
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "A sample mu + sigma * eps, eps ~ N(0, I) (from torch's global RNG, on mu's device)."
     return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
+# %% ../nbs/08_backbone.ipynb #6dfba5b0
 def kl_normal(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
     "KL(N(mu_q, exp(logvar_q)) || N(mu_p, exp(logvar_p))) summed over the last dim; the prior defaults to N(0, I)."
     mu_q, logvar_q = mu_q.float(), logvar_q.float()
@@ -83,12 +87,15 @@ def kl_normal(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
     logvar_p = torch.zeros_like(logvar_q) if logvar_p is None else logvar_p.float()
     return 0.5 * (logvar_p - logvar_q + (logvar_q.exp() + (mu_q - mu_p) ** 2) * torch.exp(-logvar_p) - 1).sum(-1)
 
+# %% ../nbs/08_backbone.ipynb #9a7108b5
 def _per_image(t): return t.flatten(1)         # (B, ...) -> (B, D)
 
+# %% ../nbs/08_backbone.ipynb #1cdf1d48
 def kl_per_dim(mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
     "Per image, the closed-form KL of q to p per dimension, for diagonal Gaussians given as (B, ...) tensors: (B, D)."
     return kl_normal(*(_per_image(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
 
+# %% ../nbs/08_backbone.ipynb #39baf2ff
 def gaussian_log_ratio(v, mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
     "Per image, log q(v) - log p(v) of a draw `v` under diagonal Gaussians q and p, all (B, ...) tensors: (B,)."
     v = _per_image(v)
@@ -104,8 +111,13 @@ def per_dim_objective(nll: torch.Tensor,          # (B,) nats summed over each i
     tot = nll.sum() if kl is None else (nll + beta * kl).sum()
     return tot / hole_dims(m).sum().clamp_min(1)
 
-def bits_per_hole_dim(nats: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    "Per-image nats (B,) -> bits per hole dimension (B,)."
+# %% ../nbs/08_backbone.ipynb #2ee66704
+def bits_per_hole_dim(nats: torch.Tensor,   # (B,) nats over each image's hole
+                      m: torch.Tensor,      # masks (B, 1, H, W)
+                      batch: bool = False,  # one figure for the batch: sum of nats / sum of hole dims
+                      ) -> torch.Tensor:
+    "Nats -> bits per hole dimension: per image (B,), or over the batch (a scalar) with `batch=True`; the one conversion."
+    if batch: return nats.sum() / hole_dims(m).sum().clamp_min(1) / math.log(2)
     return nats / (hole_dims(m).clamp_min(1) * math.log(2))
 
 # %% ../nbs/08_backbone.ipynb #79e4e9a6
@@ -116,6 +128,7 @@ def iw_average(log_w: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/08_backbone.ipynb #14f41c23
 def _gn(c): return nn.GroupNorm(min(8, c), c)
 
+# %% ../nbs/08_backbone.ipynb #31996eb3
 class ResBlock(nn.Module):
     "Two 3x3 convolutions with GroupNorm and SiLU, plus the input."
     def __init__(self, c: int):
@@ -123,8 +136,9 @@ class ResBlock(nn.Module):
         self.f = nn.Sequential(nn.Conv2d(c, c, 3, 1, 1), _gn(c), nn.SiLU(), nn.Conv2d(c, c, 3, 1, 1), _gn(c))
     def forward(self, h): return F.silu(h + self.f(h))
 
+# %% ../nbs/08_backbone.ipynb #f041bb37
 class ContextUNet(nn.Module):
-    "U-Net from `c_in` channels at `size` px to `c_out` channels; `encode` gives the skips, `decode(hs, z)` the output."
+    "U-Net from `c_in` channels at `size` px to `c_out` channels; `encode` gives the skips, `decode(skips, z)` the output."
     def __init__(self, size: int = 64, c_in: int = 7, c_out: int = 6, ch: int = 16, max_ch: int = 128,
                  z_ch: int = 0,      # channels of the latent injected into the decoder (0: none)
                  z_res: int = 8):    # resolution at which it enters
@@ -144,17 +158,17 @@ class ContextUNet(nn.Module):
 
     def encode(self, inp: torch.Tensor) -> list:
         "Features at every level, finest first: [(B, w0, S, S), (B, w1, S/2, S/2), ...]."
-        hs = [self.stem(inp)]
-        for d in self.down: hs.append(d(hs[-1]))
-        return hs
+        skips = [self.stem(inp)]
+        for d in self.down: skips.append(d(skips[-1]))
+        return skips
 
-    def decode(self, hs: list, z: torch.Tensor | None = None) -> torch.Tensor:
-        "(B, c_out, S, S) float32 from the skips `hs` and, if the net has one, the latent z (B, z_ch, z_res, z_res)."
-        h = hs[-1]
+    def decode(self, skips: list, z: torch.Tensor | None = None) -> torch.Tensor:
+        "(B, c_out, S, S) float32 from the encoder features `skips` and, if the net has one, the latent z (B, z_ch, z_res, z_res)."
+        h = skips[-1]
         for l in reversed(range(len(self.lift))):                      # from level l+1 up to level l
             if l + 1 == self.z_level: h = torch.cat([h, z.to(h.dtype)], 1)   # (B, w + z_ch, r, r)
             h = F.interpolate(self.lift[l](h), scale_factor=2, mode='nearest')
-            h = self.mix[l](torch.cat([h, hs[l]], 1))                  # (B, 2 w_l, r', r') -> (B, w_l, r', r')
+            h = self.mix[l](torch.cat([h, skips[l]], 1))                  # (B, 2 w_l, r', r') -> (B, w_l, r', r')
         with torch.autocast(h.device.type, enabled=False):
             return self.head(h.float())
 
@@ -169,6 +183,7 @@ class UNetConfig:
     init_log_scale: float = -3.0   # initial log-scale of the logistic (s = 0.05: the size of a typical hole error)
     grad_clip: float = 10.0        # gradient-norm clip; with per-dimension losses the norm is of order 1
 
+# %% ../nbs/08_backbone.ipynb #2c4960b4
 @register_model('unet', UNetConfig)
 class UNet(nn.Module):
     "The context U-Net trained on the hole's discretised-logistic likelihood; no latent variable."
@@ -185,17 +200,17 @@ class UNet(nn.Module):
         fill = push_pull_fill(xk, m, self.cfg.n_smooth)
         return fill, self.net.encode(torch.cat([xk, m, fill.to(xk.dtype)], 1))   # input (B, 7, H, W)
 
-    def predict(self, fill, hs, z=None):
+    def predict(self, fill, skips, z=None):
         "`(mu, log_s)`, each (B, 3, H, W) float32: the logistic's mean (fill + correction) and log-scale."
-        o = self.net.decode(hs, z)                                      # (B, 6, H, W)
+        o = self.net.decode(skips, z)                                      # (B, 6, H, W)
         return fill.float() + o[:, :3], o[:, 3:].clamp(-7., 2.)
 
     def forward(self, x, m) -> ModelOutput:
-        fill, hs = self.context(x, m)
-        mu, log_s = self.predict(fill, hs)
+        fill, skips = self.context(x, m)
+        mu, log_s = self.predict(fill, skips)
         nll = hole_nll(x, mu, log_s, m)                                 # (B,)
         loss = per_dim_objective(nll, m)
-        return ModelOutput(loss, {'hole_bpd': loss / math.log(2)}, mu, {'log_s': log_s})
+        return ModelOutput(loss, {'hole_bpd': bits_per_hole_dim(nll, m, batch=True)}, mu, {'log_s': log_s})
 
     @torch.no_grad()
     def inpaint(self, x, m):

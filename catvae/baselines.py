@@ -21,6 +21,7 @@ class BaselineConfig:
     size: int = 64
     radius: int = 3     # neighbourhood radius for OpenCV's methods
 
+# %% ../nbs/05_baselines.ipynb #caf5b0e8
 class _Classical(nn.Module):
     "A parameter-free inpainter applied image by image on the CPU."
     def __init__(self, cfg: BaselineConfig = BaselineConfig()):
@@ -34,6 +35,7 @@ class _Classical(nn.Module):
         out = np.stack([self.fill_one(a, b) if b.any() else a for a, b in zip(xs, ms)])
         return torch.from_numpy(out).to(x.device).permute(0, 3, 1, 2).float() / 255          # (B, 3, H, W)
 
+# %% ../nbs/05_baselines.ipynb #c30e2394
 @register_model('mean_fill', BaselineConfig)
 class MeanFill(nn.Module):
     "Per-image, per-channel mean of the known pixels."
@@ -42,6 +44,7 @@ class MeanFill(nn.Module):
     @torch.no_grad()
     def inpaint(self, x, m): return mean_fill(x, m)
 
+# %% ../nbs/05_baselines.ipynb #35d73d56
 @register_model('telea', BaselineConfig)
 class Telea(_Classical):
     "OpenCV fast-marching inpainting (Telea, 2004)."
@@ -49,6 +52,7 @@ class Telea(_Classical):
         import cv2
         return cv2.inpaint(img, hole.astype(np.uint8), self.cfg.radius, cv2.INPAINT_TELEA)
 
+# %% ../nbs/05_baselines.ipynb #1f2c09ab
 @register_model('navier_stokes', BaselineConfig)
 class NavierStokes(_Classical):
     "OpenCV Navier-Stokes inpainting (Bertalmío et al., 2001)."
@@ -56,6 +60,7 @@ class NavierStokes(_Classical):
         import cv2
         return cv2.inpaint(img, hole.astype(np.uint8), self.cfg.radius, cv2.INPAINT_NS)
 
+# %% ../nbs/05_baselines.ipynb #ba39c0ef
 @register_model('biharmonic', BaselineConfig)
 class Biharmonic(_Classical):
     "scikit-image biharmonic inpainting."

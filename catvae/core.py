@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'project_root', 'runs_dir',
-           'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'writable_problem', 'make_run_dir', 'timestamp', 'ModelOutput', 'register_model', 'model_config',
-           'build_model', 'code_version', 'version_change']
+__all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'cpu_model', 'machine_facts',
+           'project_root', 'runs_dir', 'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json',
+           'atomic_torch_save', 'writable_problem', 'make_run_dir', 'timestamp', 'ModelOutput', 'register_model',
+           'model_config', 'build_model', 'code_version', 'version_change']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -42,6 +42,28 @@ def get_device(pref: str | torch.device = 'auto') -> torch.device:
         raise RuntimeError(f"device {pref!r} requested but MPS is not available; use device='auto' or 'cpu'")
     return dev
 
+# %% ../nbs/00_core.ipynb #661a8cb4
+def cpu_model() -> str:
+    "The CPU's model name (`/proc/cpuinfo`, else `platform`): timings are only comparable within one CPU kind."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.lower().startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    import platform
+    return platform.processor() or platform.machine()
+
+# %% ../nbs/00_core.ipynb #86d8fa69
+def machine_facts(device: str | torch.device | None = None,   # the device a run used (None: not recorded)
+                  ) -> dict:
+    "What decides a run's last bits and its speed: torch build, threads, CPU kind and kernels, GPU; one dict for every record."
+    import platform
+    dev = torch.device(device) if device is not None else None
+    return {'device': str(dev) if dev is not None else None, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+            'cores': os.cpu_count(), 'cpu': cpu_model(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(),
+            'platform': platform.platform(), 'gpu': torch.cuda.get_device_name(dev) if dev is not None and dev.type == 'cuda' else None,
+            'cuda': torch.version.cuda, 'deterministic_algorithms': torch.are_deterministic_algorithms_enabled(),
+            'cudnn_benchmark': torch.backends.cudnn.benchmark}
+
 # %% ../nbs/00_core.ipynb #50838520
 def project_root() -> Path:
     "Root of the catvae checkout (holds `settings.ini`)."
@@ -51,14 +73,17 @@ def project_root() -> Path:
         if (p / 'settings.ini').exists() and (p / 'catvae').is_dir(): return p
     return Path.cwd()
 
+# %% ../nbs/00_core.ipynb #b6feed8f
 def runs_dir() -> Path:
     "Default folder for study outputs (git-ignored)."
     return Path(os.environ.get('CATVAE_RUNS', project_root() / 'runs'))
 
+# %% ../nbs/00_core.ipynb #43f59161
 def cache_dir() -> Path:
     "Folder for decoded image caches (git-ignored)."
     return Path(os.environ.get('CATVAE_CACHE', project_root() / '.cache'))
 
+# %% ../nbs/00_core.ipynb #1dfe729f
 def shared_data_dir() -> Path | None:
     "The offline cat photos (`../shared/data/cats`, or `shared/data/cats` inside the checkout), or None when absent."
     env = os.environ.get('CATVAE_SHARED_DATA')
@@ -82,16 +107,19 @@ def _atomic(path, write):
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #297a6472
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` to `path` atomically."
     return _atomic(path, lambda t: Path(t).write_text(text))
 
+# %% ../nbs/00_core.ipynb #a5c71f45
 def _jsonable(o):
     if isinstance(o, (np.floating, np.integer)): return o.item()
     if isinstance(o, torch.Tensor): return o.tolist()
     if isinstance(o, Path): return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
+# %% ../nbs/00_core.ipynb #7d137e9a
 def atomic_write_json(path, obj) -> Path:
     "Write `obj` as pretty JSON atomically (NumPy/torch scalars and paths allowed; NaN written as null)."
     def clean(o):
@@ -101,6 +129,7 @@ def atomic_write_json(path, obj) -> Path:
         return o
     return atomic_write_text(path, json.dumps(clean(obj), indent=2, default=_jsonable) + '\n')
 
+# %% ../nbs/00_core.ipynb #e5c5377c
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` atomically."
     return _atomic(path, lambda t: torch.save(obj, t))
@@ -130,6 +159,7 @@ def make_run_dir(root, name: str) -> Path:
     for sub in ('figures', 'ckpt'): (d / sub).mkdir(parents=True, exist_ok=True)
     return d
 
+# %% ../nbs/00_core.ipynb #0102b52b
 def timestamp() -> str:
     "UTC timestamp for run records."
     return _dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
@@ -167,6 +197,7 @@ def _discover_models() -> dict:
     return {name: f'catvae.{f.stem}' for f in sorted(pkg.glob('*.py'))
             for name in re.findall(r"^@register_model\(\s*['\"]([^'\"]+)['\"]", f.read_text(), flags=re.M)}
 
+# %% ../nbs/00_core.ipynb #71f296d1
 MODEL_MODULES = _discover_models()   # adding a model touches its own notebook (and a config) only
 
 def model_config(name: str, size: int = 64, **kwargs):
@@ -185,15 +216,18 @@ def model_config(name: str, size: int = 64, **kwargs):
     if bad: raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has {sorted(fields)}")
     return cls, (cfg_cls(size=size, **kwargs) if 'size' in fields else cfg_cls(**kwargs))
 
+# %% ../nbs/00_core.ipynb #33a670fd
 def build_model(name: str, size: int = 64, **kwargs):
     "Build the registered model `name` for `size`-px images; `kwargs` override its config fields."
     cls, cfg = model_config(name, size, **kwargs)
     return cls() if cfg is None else cls(cfg)
 
+# %% ../nbs/00_core.ipynb #c24fc14c
 def code_version(name: str) -> int:
     "The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a change makes its old runs stale (their checkpoints would train or decode differently today)."
     return getattr(model_config(name)[0], 'code_version', 1)
 
+# %% ../nbs/00_core.ipynb #2a6d0b24
 def version_change(params: dict, name: str | None = None) -> tuple | None:
     "`(recorded, today's)` code versions when a run's `params` (its params.json; no record means 1) come from another version of the model `name` (default: the one they name), else None."
     old, new = params.get('model_version', 1), code_version(name or params['model'])

@@ -26,6 +26,7 @@ IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, V
 class DataSourceError(ValueError):
     "A data source is missing, empty or cannot be downloaded."
 
+# %% ../nbs/01_data.ipynb #e0432835
 def _cached_versions(handle: str) -> dict[int, Path]:
     "Complete copies of an unversioned Kaggle `handle` in kagglehub's cache: `{version: folder}`."
     try: from kagglehub.config import get_cache_folder; root = Path(get_cache_folder())
@@ -34,6 +35,7 @@ def _cached_versions(handle: str) -> dict[int, Path]:
     return {int(v.name): v for v in (d / 'versions').glob('*')
             if v.name.isdigit() and v.is_dir() and (d / f'{v.name}.complete').exists()}
 
+# %% ../nbs/01_data.ipynb #89bd740f
 def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
     "Download (or reuse kagglehub's cache of) the Kaggle data set `handle`; fail in one clear line when offline."
     try:
@@ -52,6 +54,7 @@ def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
         raise DataSourceError(f"kagglehub could not download {handle!r} ({type(e).__name__}: {first}). "
                               f"Offline? Use source='shared' (the offline photos) or a local image folder{pin}.") from None
 
+# %% ../nbs/01_data.ipynb #6c8b15f7
 def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[Path]]:
     "Map a source string to `(kind, folders, test_folders)`; kind is 'folder' or 'synthetic'."
     if not isinstance(source, str) or not source:
@@ -84,6 +87,7 @@ def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[P
 class SkipImage(Exception):
     "An image file that is unreadable or too small."
 
+# %% ../nbs/01_data.ipynb #9c2d0584
 def to_rgb(im: Image.Image) -> Image.Image:
     """Any Pillow image as 8-bit RGB, upright as viewers show it (its EXIF orientation applied): 16-bit and float grey
     rescaled (Pillow's own conversion clips them to white), alpha over white."""
@@ -97,6 +101,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return out
     return im.convert('RGB')
 
+# %% ../nbs/01_data.ipynb #e591d4b1
 def load_image(path, size: int = 64, min_side: int = 16) -> np.ndarray:
     "Decode `path` to a (3, size, size) uint8 array (centre crop + antialiased resize); raise `SkipImage`."
     try:
@@ -143,12 +148,14 @@ def list_images(folders) -> list[tuple[str, Path]]:
                 out.append((f"{f.name}/{p.relative_to(f).as_posix()}", p))
     return out
 
+# %% ../nbs/01_data.ipynb #278e9efc
 def _cache_key(files, size, min_side, extra) -> str:
     h = hashlib.sha1(f"{size}|{min_side}|{extra}|rgb2".encode())   # rgb2: 16-bit images rescaled, not clipped
     for name, p in files:
         st = p.stat(); h.update(f"{name}|{st.st_size}|{int(st.st_mtime)}\n".encode())
     return h.hexdigest()[:16]
 
+# %% ../nbs/01_data.ipynb #a1bfb3a6
 def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int = 0, min_side: int | None = None,
                   cache: bool = True, progress: bool = True) -> dict:
     "Decode the images under `folders` into `{'images': (N,3,S,S) uint8, 'names': [...], 'skipped': {...}}`."
@@ -217,10 +224,12 @@ class CatData:
         "Write the split (file names) as JSON."
         atomic_write_json(path, {'source': self.source, 'size': self.size, **self.names, 'skipped': self.skipped})
 
+# %% ../nbs/01_data.ipynb #d7ecf822
 def to_float(x: torch.Tensor) -> torch.Tensor:
     "uint8 images -> float in [0, 1]."
     return x.float().div_(255)
 
+# %% ../nbs/01_data.ipynb #2f5943ba
 def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, seed: int = 0,
               val_frac: float = 0.1, test_frac: float = TEST_FRAC, cache: bool = True, progress: bool = True) -> CatData:
     "Load, decode (cached) and split cat images from `source` (see the table above)."

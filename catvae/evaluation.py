@@ -14,7 +14,7 @@ from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize,
 from .scores import energy_score, pixel_crps, coverage, spread_skill, distance_to_known, hole_corr, null_best_of_k
 
 # %% auto #0
-__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'Autocast', 'plot_grid',
+__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'AutocastModel', 'plot_grid',
            'inpainting_rows', 'uncertainty_rows']
 
 # %% ../nbs/06_evaluation.ipynb #ddb485aa
@@ -35,6 +35,7 @@ def evaluate_model(model, test_u8: torch.Tensor, protocols=PROTOCOLS, n_eval: in
     out.insert(3, 'bucket', area_bucket(out.hole_frac))
     return out
 
+# %% ../nbs/06_evaluation.ipynb #113247de
 def summarize_run(df: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> dict:
     "Bootstrap summaries overall, per protocol and per hole-size bucket."
     return {'overall': summarize(df, n_boot=n_boot, seed=seed),
@@ -89,17 +90,19 @@ def _bits(model, method: str, test_u8, masks, k, batch_size, device, dims, offse
         out.append((-ll / (dims(x, m) * math.log(2)) + offset).cpu().numpy())
     return np.concatenate(out)
 
+# %% ../nbs/06_evaluation.ipynb #bc6cf5e2
 def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64, batch_size: int = 64, device='cpu') -> np.ndarray:
     "Per-image importance-weighted bits/dim of `model.log_likelihood` (a density of the whole image)."
     return _bits(model, 'log_likelihood', test_u8, masks, k, batch_size, device, lambda x, m: x[0].numel(), math.log2(255))
 
+# %% ../nbs/06_evaluation.ipynb #5b380693
 def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 32, batch_size: int = 64, device='cpu') -> np.ndarray:
     "Per-image bits per hole dimension of `model.hole_log_likelihood` (8-bit hole pixels given the context)."
     return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
                  lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
 
 # %% ../nbs/06_evaluation.ipynb #817aff13
-class Autocast:
+class AutocastModel:
     "Proxy of `model` whose methods run under bf16 autocast on `device_type` (when `enabled`) and return float32 tensors."
     def __init__(self, model, enabled: bool = True, device_type: str = 'cpu'):
         self.model, self.enabled, self.device_type = model, enabled, device_type
@@ -111,7 +114,7 @@ class Autocast:
                 r = a(*args, **kwargs)
             return r.float() if torch.is_tensor(r) and r.is_floating_point() else r
         return run
-    def __repr__(self): return f"Autocast({type(self.model).__name__}, enabled={self.enabled})"
+    def __repr__(self): return f"AutocastModel({type(self.model).__name__}, enabled={self.enabled})"
     @classmethod
     def as_scored(cls, model, params: dict, device='cpu'):
         "`model` of a finished run, in the precision its study scored it in (`scored_in` of its params.json), on a CPU `device`."
@@ -122,6 +125,7 @@ class Autocast:
 def _show(a, img):
     a.imshow(img.permute(1, 2, 0).clamp(0, 1).cpu().numpy()); a.set_xticks([]); a.set_yticks([])  # (3,H,W) -> (H,W,3)
 
+# %% ../nbs/06_evaluation.ipynb #3771eea7
 def plot_grid(rows: dict, path=None, title: str = '', scale: float = 1.2):
     "Rows of images: `{label: (N, 3, H, W) tensor}`; saved to `path`."
     import matplotlib.pyplot as plt
@@ -136,6 +140,7 @@ def plot_grid(rows: dict, path=None, title: str = '', scale: float = 1.2):
     if path is not None: fig.savefig(path, dpi=110)
     return fig
 
+# %% ../nbs/06_evaluation.ipynb #68e05c50
 @torch.no_grad()
 def inpainting_rows(model, test_u8, protocol: str = 'box', n: int = 8, seed: int = EVAL_SEED, device='cpu') -> dict:
     "masked / output / truth rows for the first `n` test images under the fixed `protocol` masks."
@@ -144,6 +149,7 @@ def inpainting_rows(model, test_u8, protocol: str = 'box', n: int = 8, seed: int
     x_hat = model.inpaint(x * (1 - m), m).float().clamp(0, 1)
     return {'masked': x * (1 - m) + .5 * m, 'output': composite(x, x_hat, m), 'truth': x}
 
+# %% ../nbs/06_evaluation.ipynb #efd778b5
 @torch.no_grad()
 def uncertainty_rows(model, test_u8, protocol: str = 'box', n: int = 6, k: int = 8, seed: int = EVAL_SEED, device='cpu') -> dict:
     "masked / 3 samples / sample std (hole) / truth rows."

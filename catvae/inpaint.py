@@ -22,6 +22,7 @@ __all__ = ['MIN_PHOTOS', 'EVALUATE_FILES', 'RunError', 'load_trained', 'read_pho
 class RunError(ValueError):
     "A run folder that cannot be used (not finished, no checkpoint, another protocol)."
 
+# %% ../nbs/21_inpaint.ipynb #a78acbe6
 def load_trained(run,                      # a run folder of a study, e.g. runs/smoke/vae
                  device='cpu',
                  any_version: bool = False): # also a run trained by another version of its model's code (to re-measure an archived run)
@@ -62,6 +63,7 @@ def read_photo(path) -> np.ndarray:
     except IMAGE_ERRORS as e:
         raise ValueError(f"cannot read the image {path}: {type(e).__name__}") from None
 
+# %% ../nbs/21_inpaint.ipynb #78617f30
 def read_mask(path, shape) -> np.ndarray:
     "A hole mask as (H, W) bool from an image file: bright pixels (grey above 127; transparent counts as black) are the hole."
     try:
@@ -78,6 +80,7 @@ def read_mask(path, shape) -> np.ndarray:
     if not m.any(): raise ValueError(f"the mask {path} has no hole (no pixel above 127)")
     return m
 
+# %% ../nbs/21_inpaint.ipynb #90f0e136
 def box_mask(box: str, shape) -> np.ndarray:
     "A hole mask from `'x,y,w,h'` in pixels of the image (origin top left)."
     try: x, y, w, h = (int(v) for v in str(box).split(','))
@@ -100,6 +103,16 @@ def _window(hole: np.ndarray) -> tuple[int, int, int] | None:
     left = int(np.clip((x0 + x1) // 2 - L // 2, max(0, x1 - L), min(x0, W - L)))
     return top, left, L
 
+# %% ../nbs/21_inpaint.ipynb #918b70f1
+def _to_side(xc: torch.Tensor, mc: torch.Tensor, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    "A crop (1, 3, h, w) and its hole (1, 1, h, w) at the model's side: averages of known pixels only; a low-res pixel that covers any hole pixel is a hole pixel."
+    if not size: return xc, mc                                                    # classical fills: the photo's own resolution
+    known = F.adaptive_avg_pool2d(1 - mc, (size, size))                                   # (1, 1, size, size) known share
+    x_in = F.adaptive_avg_pool2d(xc * (1 - mc), (size, size)) / known.clamp_min(1e-6)      # no hole pixel leaks in
+    m_in = (F.adaptive_max_pool2d(mc, (size, size)) > 0).float()
+    return x_in, m_in
+
+# %% ../nbs/21_inpaint.ipynb #b92fdf46
 @torch.no_grad()
 def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `sample_inpaint` for samples)
                   size: int,           # the model's image side; None: run at the photo's own resolution (classical fills)
@@ -121,12 +134,7 @@ def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `samp
     crop = (lambda t: t[..., top:top + L, left:left + L]) if win else (lambda t: t)
     xc, mc = crop(x_full), crop(m_full)                                           # (1, 3, h, w), (1, 1, h, w)
     h, w = xc.shape[-2:]
-    if size:   # down to the model's side: averages of known pixels only; a low-res pixel that covers any hole pixel is a hole pixel
-        known = F.adaptive_avg_pool2d(1 - mc, (size, size))                                   # (1, 1, size, size) known share
-        x_in = F.adaptive_avg_pool2d(xc * (1 - mc), (size, size)) / known.clamp_min(1e-6)      # no hole pixel leaks in
-        m_in = (F.adaptive_max_pool2d(mc, (size, size)) > 0).float()
-    else: x_in, m_in = xc, mc
-    x_in, m_in = x_in.to(device), m_in.to(device)
+    x_in, m_in = (t.to(device) for t in _to_side(xc, mc, size))                  # (1, 3, size, size), (1, 1, size, size)
     up = (lambda y: F.interpolate(y.float().cpu(), (h, w), mode='bicubic', align_corners=False).clamp(0, 1)) if size else (lambda y: y.float().cpu())
     def paste(y_c):                                                               # (n, 3, h, w) -> (n, 3, H, W) composites
         y = x_full.repeat(len(y_c), 1, 1, 1)
@@ -151,16 +159,19 @@ def _manifest(out: Path) -> Path:
     "The hidden file beside `out` that lists what the last call writing `out` wrote."
     return out.with_name(f'.{out.name}.catvae.json')
 
+# %% ../nbs/21_inpaint.ipynb #a91d0d7c
 def _stamp(p: Path) -> list:
     "Size and modification time of a file: a file we wrote and someone changed since is no longer ours."
     st = p.stat(); return [st.st_size, st.st_mtime_ns]
 
+# %% ../nbs/21_inpaint.ipynb #69ee21b9
 def _ours(out: Path) -> set[Path]:
     "The files an earlier call wrote for `out` (by its manifest) that are still as it left them."
     try: files = json.loads(_manifest(out).read_text())['files']
     except Exception: return set()
     return {Path(p) for p, s in files.items() if Path(p).is_file() and _stamp(Path(p)) == s}
 
+# %% ../nbs/21_inpaint.ipynb #360210cc
 def output_files(out,                     # the composite's file name, e.g. result.png
                  n_samples: int = 0,      # samples written beside it, <stem>_sample<i><suffix>
                  std: bool = False,       # an uncertainty map too, <stem>_std.png
@@ -262,6 +273,7 @@ def _overlap(run: Path, names: set) -> dict:
     except Exception: return {}
     return {k: len(names & {Path(n).name for n in sp.get(k, [])}) for k in ('train', 'val', 'test')}
 
+# %% ../nbs/21_inpaint.ipynb #6e331eb5
 def _ours_to_replace(dest: Path, study: Path, photos: Path, force: bool) -> list[Path]:
     """Check `dest` before any work and return the files of an earlier evaluate there, which this call replaces.
     `evaluate` writes into a folder of its own: never the study's folder or a run's, never an input, never a folder
@@ -282,6 +294,46 @@ def _ours_to_replace(dest: Path, study: Path, photos: Path, force: bool) -> list
     return [f for d in dest.iterdir() if d.is_dir() for f in (d / n for n in EVALUATE_FILES) if f.is_file()]
 
 # %% ../nbs/21_inpaint.ipynb #d1d15fa7
+def _load_for_photos(study: Path, names, files: list, photos: Path, n_max: int | None, device, log, progress: bool) -> tuple[dict, dict]:
+    "`({run: (net, params)}, {size: photos})`: every run of `names` loaded and the photos decoded at each size, before any scoring."
+    from catvae.data import decode_folder, DataSourceError
+    file_names = {p.name for _, p in files}
+    runs, data = {}, {}
+    for name in names:   # everything is loaded and checked before anything is scored
+        net, params = load_trained(study / name, device)
+        runs[name] = (net, params)
+        if params['size'] not in data:
+            log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at {params['size']} px ...")
+            try: data[params['size']] = decode_folder([photos], params['size'], n_max, cache=False,   # no copy of your photos is kept
+                                                      progress=progress)['images']
+            except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
+        ov = _overlap(study / name, file_names)
+        if ov.get('train') or ov.get('val'):
+            log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} trained or validated on: "
+                "its scores on them are not scores on unseen photos")
+        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
+    return runs, data
+
+# %% ../nbs/21_inpaint.ipynb #5191f64c
+def _score_on_photos(run: Path, dest: Path, net, params: dict, x: torch.Tensor, photos: Path, device, log, progress: bool, tag: str):
+    "Score one trained run on the photos `x` with its study's protocols and masks, in the precision its study scored it; save it in `dest`."
+    from catvae.evaluation import evaluate_model, summarize_run, AutocastModel
+    from catvae.results import _kind
+    t0 = time.time()
+    log(f"{tag}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
+    scorer = AutocastModel.as_scored(net, params, device)                  # as its study scored it
+    per = evaluate_model(scorer, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=progress)
+    met = json.loads((run / 'metrics.json').read_text())
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / 'per_image.csv').write_text(per.to_csv(index=False))
+    atomic_write_json(dest / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(run),
+                                             'scored_in': 'bf16' if scorer.enabled else 'fp32'})
+    atomic_write_json(dest / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
+                                              'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
+                                              'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})
+    log(f"{tag}: hole PSNR {per.hole_psnr.mean():.2f} dB, scored in {time.time() - t0:.0f}s")
+
+# %% ../nbs/21_inpaint.ipynb #8d1a7f71
 def evaluate_photos(study,            # a study folder with finished runs, e.g. runs/smoke
                     photos,           # any folder of photos the study never saw
                     out=None,         # a folder of its own for the scores; default <study>/photos-<folder name>
@@ -292,9 +344,9 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                     force: bool = False,    # replace the scores of an earlier evaluate into the same folder (nothing else)
                     progress: bool = True): # show progress bars while photos are decoded and scored
     "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
-    from catvae.data import decode_folder, list_images, DataSourceError
-    from catvae.evaluation import evaluate_model, summarize_run, Autocast
-    from catvae.study import load_runs, render_report, _kind
+    from catvae.data import list_images
+    from catvae.results import load_runs
+    from catvae.study import render_report
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
     if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
@@ -306,36 +358,11 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                                                         if (study / 'params.json').exists() else ''))
     files = list_images([photos])
     if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least {MIN_PHOTOS} are needed for a report")
-    names = {p.name for _, p in files}
-    runs, data = {}, {}
-    for name in summary.model:   # everything is loaded and checked before anything is scored
-        net, params = load_trained(study / name, device)
-        runs[name] = (net, params)
-        if params['size'] not in data:
-            log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at {params['size']} px ...")
-            try: data[params['size']] = decode_folder([photos], params['size'], n_max, cache=False,   # no copy of your photos is kept
-                                                      progress=progress)['images']
-            except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
-        ov = _overlap(study / name, names)
-        if ov.get('train') or ov.get('val'):
-            log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} trained or validated on: "
-                "its scores on them are not scores on unseen photos")
-        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
+    runs, data = _load_for_photos(study, summary.model, files, photos, n_max, device, log, progress)
     for f in replaced: f.unlink()                                          # the earlier evaluate's scores, and nothing else
     atomic_write_json(dest / 'study.json', {'name': dest.name, 'photos': str(photos), 'trained_in': str(study), 'started': timestamp()})
     for i, (name, (net, params)) in enumerate(runs.items()):
-        x, t0 = data[params['size']], time.time()
-        log(f"[{i + 1}/{len(runs)}] {name}: scoring {len(x)} photos x {len(params['eval_protocols'])} protocols")
-        scorer = Autocast.as_scored(net, params, device)                  # as its study scored it
-        per = evaluate_model(scorer, x, params['eval_protocols'], n_eval=len(x), seed=EVAL_SEED, device=device, progress=progress)
-        met = json.loads((study / name / 'metrics.json').read_text())
-        d = dest / name; d.mkdir(parents=True, exist_ok=True)
-        (d / 'per_image.csv').write_text(per.to_csv(index=False))
-        atomic_write_json(d / 'params.json', {**params, 'n_eval': len(x), 'photos': str(photos), 'trained_in': str(study / name),
-                                              'scored_in': 'bf16' if scorer.enabled else 'fp32'})
-        atomic_write_json(d / 'metrics.json', {'model': params['model'], 'status': 'ok', 'finished': timestamp(), 'n_params': met.get('n_params'),
-                                               'kind': met.get('kind') or _kind(met, met.get('n_params')), 'photos': str(photos),
-                                               'data': {'test': len(x)}, 'summary': summarize_run(per, seed=EVAL_SEED)})
-        log(f"[{i + 1}/{len(runs)}] {name}: hole PSNR {per.hole_psnr.mean():.2f} dB, scored in {time.time() - t0:.0f}s")
+        _score_on_photos(study / name, dest / name, net, params, data[params['size']], photos, device, log, progress,
+                         f'[{i + 1}/{len(runs)}] {name}')
     if report: log(f"report: {render_report(dest, title=f'{study.name}: trained runs scored on {photos.name}', log=log)}")
     return dest

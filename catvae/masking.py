@@ -18,16 +18,19 @@ def check_mask(x: torch.Tensor, m: torch.Tensor):
     if m.dim() != 4 or m.shape[1] != 1 or m.shape[0] != x.shape[0] or m.shape[2:] != x.shape[2:]:
         raise ValueError(f"mask must be (B, 1, H, W) = {(x.shape[0], 1, *x.shape[2:])} to match the images, got {tuple(m.shape)}")
 
+# %% ../nbs/02_masking.ipynb #a5280b4b
 def masked_input(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     "The model input `[x * (1 - m), m]`, shape (B, 4, H, W)."
     check_mask(x, m)
     return torch.cat([x * (1 - m), m], 1)
 
+# %% ../nbs/02_masking.ipynb #31fd5294
 def composite(x: torch.Tensor, x_hat: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     "Paste the known pixels of `x` over the prediction `x_hat`."
     check_mask(x, m)
     return m * x_hat + (1 - m) * x
 
+# %% ../nbs/02_masking.ipynb #60a44909
 def hole_fraction(m: torch.Tensor) -> torch.Tensor:
     "Share of missing pixels per mask, shape (B,)."
     return m.float().mean((1, 2, 3))
@@ -38,6 +41,7 @@ def _grid(size, device):
     yy, xx = torch.meshgrid(c, c, indexing='ij')
     return yy.reshape(1, 1, -1), xx.reshape(1, 1, -1)  # (1, 1, S*S)
 
+# %% ../nbs/02_masking.ipynb #3bc2e584
 def _rect_masks(y0, x0, h, w, valid, size, device) -> torch.Tensor:
     "Union of K rectangles per image: y0,x0,h,w,valid are (B, K) CPU tensors in pixels."
     y0, x0, h, w, valid = (t.to(device) for t in (y0, x0, h, w, valid))
@@ -46,12 +50,14 @@ def _rect_masks(y0, x0, h, w, valid, size, device) -> torch.Tensor:
     m = (inside & valid[..., None]).any(1)  # (B, S*S)
     return m.float().view(-1, 1, size, size)  # (B, 1, S, S)
 
+# %% ../nbs/02_masking.ipynb #0e5c1ebb
 def _placed_rects(h, w, valid, size, g, device, margin=0) -> torch.Tensor:
     "Rectangles of sides h, w (B, K) placed uniformly inside the image less `margin`, drawn from `g`; union per image."
     y0 = margin + (torch.rand(h.shape, generator=g) * (size - 2 * margin - h + 1)).floor()
     x0 = margin + (torch.rand(w.shape, generator=g) * (size - 2 * margin - w + 1)).floor()
     return _rect_masks(y0, x0, h, w, valid, size, device)
 
+# %% ../nbs/02_masking.ipynb #587897f1
 def box_masks(n: int, size: int, generator=None, device='cpu', min_boxes=1, max_boxes=3, min_frac=.1, max_frac=.4):
     "1-3 axis-aligned boxes per image, sides uniform in [10%, 40%] of the image."
     g = generator
@@ -61,12 +67,14 @@ def box_masks(n: int, size: int, generator=None, device='cpu', min_boxes=1, max_
     w = ((min_frac + (max_frac - min_frac) * torch.rand(n, max_boxes, generator=g)) * size).round()
     return _placed_rects(h, w, valid, size, g, device)
 
+# %% ../nbs/02_masking.ipynb #07d8dfab
 def center_masks(n: int, size: int, generator=None, device='cpu', frac=.5):
     "A centred square of side `frac` * size (deterministic)."
     s = round(size * frac); o = (size - s) // 2
     t = lambda v: torch.full((n, 1), float(v))
     return _rect_masks(t(o), t(o), t(s), t(s), torch.ones(n, 1, dtype=torch.bool), size, device)
 
+# %% ../nbs/02_masking.ipynb #b56cca6c
 def legacy_masks(n: int, size: int, generator=None, device='cpu', min_frac=.15, max_frac=.30):
     "The seed project's protocol: one square whose side is 15-30% of the image, placed uniformly."
     s = ((min_frac + (max_frac - min_frac) * torch.rand(n, 1, generator=generator)) * size).round()
@@ -108,6 +116,7 @@ def _segment_masks(a, b, width, valid, size, device, chunk=2**20):
         out.index_add_(0, flat.flatten(), hit.flatten().float())
     return (out[:-1] > 0).float().view(B, 1, size, size)  # (B, 1, S, S)
 
+# %% ../nbs/02_masking.ipynb #d9a51b35
 def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, max_times):
     "With probability `p` per image, 1 + rectangles with sides in [min_size, max_size) (256 px units, scaled)."
     sc = size / 256
@@ -120,6 +129,7 @@ def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, m
     w = torch.randint(lo, hi, (n, max_times), generator=g).float()
     return _placed_rects(h, w, valid, size, g, device, margin=m)
 
+# %% ../nbs/02_masking.ipynb #e36798d3
 def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
     sc = size / 256
     T, V = p['max_times'] + 1, max_vertex   # LaMa's generator passes max_times + 1: min_times..max_times + 1 strokes
@@ -141,6 +151,7 @@ def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
     if p['boxes']: m = torch.maximum(m, _extra_boxes(n, size, g, device, **p['boxes']))
     return m
 
+# %% ../nbs/02_masking.ipynb #2cefdf8a
 def stroke_masks(n: int, size: int, generator=None, device='cpu', width: str = 'medium', max_vertex: int = 5,
                  max_angle: int = 4, hole_range=HOLE_RANGE, max_redraws: int = 100):
     "LaMa-style free-form strokes (+ rectangles for medium/thick); `width` is 'thin', 'medium' or 'thick'."
@@ -173,6 +184,7 @@ def make_masks(protocol: str, n: int, size: int, generator=None, device='cpu') -
         return out
     raise ValueError(f"unknown mask protocol {protocol!r}; choose from {list(PROTOCOLS) + ['mixed']}")
 
+# %% ../nbs/02_masking.ipynb #1c76eaa3
 EVAL_SEED = 0   # the one set of evaluation masks: every model and every training seed is scored on these
 
 def eval_masks(protocol: str, n: int, size: int, seed: int = EVAL_SEED, device='cpu') -> torch.Tensor:

@@ -36,6 +36,7 @@ def msssim_kernel(size: int, scales: int = 5, k_max: int = 11) -> int:
     if k < 3: raise ValueError(f"images of {size}px are too small for {scales}-scale MS-SSIM")
     return k
 
+# %% ../nbs/03_metrics.ipynb #ea8d30c9
 MSSSIM_BETAS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 def msssim_params(size: int) -> tuple[int, tuple]:
@@ -45,6 +46,7 @@ def msssim_params(size: int) -> tuple[int, tuple]:
     b = MSSSIM_BETAS[:scales]
     return msssim_kernel(size, scales), tuple(v / sum(b) for v in b)
 
+# %% ../nbs/03_metrics.ipynb #27255130
 @functools.lru_cache(maxsize=16)
 def _band(n: int, k: int, sigma: float | None) -> torch.Tensor:
     "(n-k+1, n) matrix whose rows are the 1-D window shifted by one: a Gaussian of `sigma` (torchmetrics' SSIM) or uniform."
@@ -54,6 +56,7 @@ def _band(n: int, k: int, sigma: float | None) -> torch.Tensor:
     for i in range(n - k + 1): A[i, i:i + k] = g / g.sum()
     return A
 
+# %% ../nbs/03_metrics.ipynb #54176c50
 def ssim_parts(x: torch.Tensor, y: torch.Tensor, k: int = 11, sigma: float | None = 1.5, c1: float = 1e-4, c2: float = 9e-4):
     "Per-image `(ssim, cs)` of images in [0, 1] (B, C, H, W), as torchmetrics computes them (reflection padding; cs cropped)."
     p = (k - 1) // 2
@@ -66,10 +69,12 @@ def ssim_parts(x: torch.Tensor, y: torch.Tensor, k: int = 11, sigma: float | Non
     cs = (upper / lower)[..., p:-p, p:-p] if p else upper / lower
     return s.flatten(1).mean(1), cs.flatten(1).mean(1)
 
+# %% ../nbs/03_metrics.ipynb #38c5a9d4
 def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     "Per-image SSIM (Gaussian window 11, sigma 1.5), (B,)."
     return ssim_parts(x, y)[0]
 
+# %% ../nbs/03_metrics.ipynb #0089785f
 def ms_ssim(x: torch.Tensor, y: torch.Tensor, k: int, betas: tuple) -> torch.Tensor:
     "Per-image MS-SSIM with a uniform k x k window over len(betas) scales (torchmetrics' 'relu' normalisation), (B,)."
     terms = []
@@ -80,12 +85,14 @@ def ms_ssim(x: torch.Tensor, y: torch.Tensor, k: int, betas: tuple) -> torch.Ten
     terms[-1] = s.relu()
     return (torch.stack(terms) ** torch.tensor(betas, dtype=x.dtype, device=x.device)[:, None]).prod(0)   # (S, B) -> (B,)
 
+# %% ../nbs/03_metrics.ipynb #5724f345
 def raw_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict:
     "The seed project's protocol: PSNR and SSIM of the raw output (nothing pasted back) against the whole image; each (B,)."
     x_hat, x = x_hat.float().clamp(0, 1), x.float()
     return {'raw_psnr': tmf.peak_signal_noise_ratio(x_hat, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
             'raw_ssim': ssim(x_hat, x)}
 
+# %% ../nbs/03_metrics.ipynb #aeaa2361
 def image_metrics(x_inp: torch.Tensor, x: torch.Tensor) -> dict:
     "Per-image PSNR, SSIM and MS-SSIM of the composite `x_inp` against `x`; each (B,)."
     x_inp, x = x_inp.float().clamp(0, 1), x.float()
@@ -108,6 +115,7 @@ def sharpness(x_inp: torch.Tensor,   # (B, 3, H, W) the composite
 def _hub_file(name: str) -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints' / name
 
+# %% ../nbs/03_metrics.ipynb #7c4e6368
 def optional_metric_status() -> dict:
     "`{'lpips': None | reason, 'fid': None | reason}`: None means computable here."
     st = {}
@@ -125,16 +133,19 @@ def optional_metric_status() -> dict:
     st['fid'] = fid_pkg or (None if incep.exists() else f"not available: Inception weights not in the torch cache ({incep})")
     return {k: (v if v is None or v.startswith('not available') else f"not available: {v}") for k, v in st.items()}
 
+# %% ../nbs/03_metrics.ipynb #c6c547ec
 @functools.lru_cache(maxsize=4)
 def _lpips_net(device: str):
     from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
     return LearnedPerceptualImagePatchSimilarity(net_type='alex', normalize=True).to(device).eval()
 
+# %% ../nbs/03_metrics.ipynb #6a8286e5
 def lpips_scorer(device='cpu'):
     "A function `(x_inp, x) -> (B,)` LPIPS (AlexNet) of images in [0, 1]; needs the weights (see the status)."
     net = _lpips_net(str(device)).net
     return lambda x_inp, x: net(x_inp.float(), x.float(), normalize=True).flatten()  # (B, 1, 1, 1) -> (B,)
 
+# %% ../nbs/03_metrics.ipynb #2bb56fb3
 def fid_score(real_u8: torch.Tensor, fake_u8: torch.Tensor, device='cpu', batch_size: int = 128) -> float:
     "FID between two uint8 image sets (N, 3, H, W), N >= 2 each; needs torch-fidelity and its weights."
     from torchmetrics.image.fid import FrechetInceptionDistance
@@ -152,6 +163,7 @@ def image_batches(images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int 
     for i in tqdm(range(0, len(images_u8), batch_size), desc=desc, disable=not progress):
         yield images_u8[i:i + batch_size].to(device).float() / 255, masks[i:i + batch_size].to(device)
 
+# %% ../nbs/03_metrics.ipynb #c5fe094e
 def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128,
                        device='cpu', progress: bool = False, desc: str = 'evaluating') -> pd.DataFrame:
     "Per-image metrics of `inpaint(x, m)` on uint8 `images_u8` (N,3,H,W) with `masks` (N,1,H,W)."
@@ -201,6 +213,7 @@ def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0,
     a = (1 - level) / 2
     return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
+# %% ../nbs/03_metrics.ipynb #845d8071
 METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim', 'sharpness')  # lpips: only where computable
 
 def summarize(df: pd.DataFrame, metrics=METRICS, n_boot: int = 2000, seed: int = 0) -> dict:

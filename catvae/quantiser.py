@@ -25,6 +25,7 @@ def nearest_code(z: torch.Tensor, embed: torch.Tensor) -> torch.Tensor:
     d = z.pow(2).sum(1, keepdim=True) - 2 * z @ embed.t() + embed.pow(2).sum(1)[None]   # (N, K) squared distances
     return d.argmin(1)
 
+# %% ../nbs/11_quantiser.ipynb #369af310
 def straight_through(z_e: torch.Tensor, z_q: torch.Tensor) -> torch.Tensor:
     "Forward: `z_q`; backward: the identity into `z_e`."
     return z_e + (z_q - z_e).detach()
@@ -143,10 +144,12 @@ class MaskedTokenPrior(nn.Module):
         h = self.ctx(ctx) + self.state(state) + self.pos           # (B, N, dim)
         return self.head(self.norm(self.blocks(h)))
 
+# %% ../nbs/11_quantiser.ipynb #da754d60
 def mask_schedule(r: torch.Tensor) -> torch.Tensor:
     "MaskGIT's cosine schedule gamma(r) = cos(pi r / 2): the share of hole tokens still masked."
     return torch.cos(math.pi / 2 * r)
 
+# %% ../nbs/11_quantiser.ipynb #abf4c4d5
 def lowest_k(score: torch.Tensor, sel: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     "Per row of (B, N): the `n[b]` positions of `sel` with the lowest `score` (bool, (B, N))."
     s = torch.where(sel, score, torch.full_like(score, float('inf')))
@@ -159,6 +162,7 @@ def sample_categorical(probs: torch.Tensor) -> torch.Tensor:
     u = _cpu_rand(*probs.shape[:-1], 1, device=probs.device)
     return (probs.cumsum(-1) < u).sum(-1).clamp(max=probs.shape[-1] - 1)
 
+# %% ../nbs/11_quantiser.ipynb #4ddd750f
 @torch.no_grad()
 def fill_tokens(prior: MaskedTokenPrior, ctx: torch.Tensor, hole: torch.Tensor, steps: int = 8,
                 temperature: float = 1.0, sample: bool = False, choice_noise: float = 1.0):

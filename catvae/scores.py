@@ -16,6 +16,7 @@ def _hole_norms(a: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     "Euclidean norm over the hole of (..., B, C, H, W) differences: (..., B)."
     return (a * m).pow(2).sum((-3, -2, -1)).sqrt()
 
+# %% ../nbs/05a_scores.ipynb #609f7485
 def energy_score(xs: torch.Tensor,   # (k, B, C, H, W) samples of the completed image
                  x: torch.Tensor,    # (B, C, H, W) the truth
                  m: torch.Tensor,    # (B, 1, H, W) 1 in the hole
@@ -45,6 +46,7 @@ def coverage(xs: torch.Tensor, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor
     inside = ((xs.min(0).values <= x) & (x <= xs.max(0).values)).float()           # (B, C, H, W)
     return (inside * m).sum((1, 2, 3)) / (m.sum((1, 2, 3)) * x.shape[1]).clamp_min(1)
 
+# %% ../nbs/05a_scores.ipynb #3187e374
 def spread_skill(xs: torch.Tensor, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     "Per-image sqrt((1 + 1/k) mean sample variance) / RMSE of the sample mean over the hole (1 if calibrated): (B,)."
     k, dims = len(xs), (m.sum((1, 2, 3)) * x.shape[1]).clamp_min(1)
@@ -60,6 +62,7 @@ def distance_to_known(m: torch.Tensor) -> torch.Tensor:
     d = np.stack([distance_transform_edt(h) if h.any() else np.zeros(h.shape) for h in hole])
     return torch.from_numpy(d).float().to(m.device)[:, None]
 
+# %% ../nbs/05a_scores.ipynb #91bd94f2
 def hole_corr(a: torch.Tensor, b: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     "Per-image Pearson correlation of two (B, 1, H, W) maps over the hole pixels (NaN where either is constant): (B,)."
     out = []

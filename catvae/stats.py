@@ -71,6 +71,7 @@ def detectable_gap(ms: dict, n_seeds: int, m: int = 1, alpha: float | None = Non
     df = max((e_s + e_i - e_e) ** 2 / den, S - 1) if den > 0 else S - 1
     return float((_st.t.ppf(1 - alpha / (2 * m), df) + _st.t.ppf(power, df)) * np.sqrt(max(v, 0)))
 
+# %% ../nbs/19_stats.ipynb #71d51935
 def seeds_needed(ms: dict, margin: float, m: int = 1, alpha: float | None = None, most: int = 200) -> int | None:
     "The fewest seeds (2 .. `most`) whose detectable gap is within `margin`; None if none is."
     return next((S for S in range(2, most + 1) if detectable_gap(ms, S, m, alpha) <= margin), None)
@@ -94,6 +95,7 @@ def false_call_rate(d: np.ndarray, test=None, alpha: float | None = None) -> flo
     v = verdicts(r['mean'], r['se'], r['df'], m=1, margin=0., alpha=alpha)
     return float(np.isin(v['verdict'], ('better', 'worse')).mean())
 
+# %% ../nbs/19_stats.ipynb #1f532fec
 def calibration(test=None, alpha: float | None = None, seed: int = 1) -> dict:
     "`{case: false-call rate}` of `test` on every case of `CALIBRATION_CASES`; the procedure is calibrated if all lie in `CALIBRATION_BAND`."
     rng = np.random.default_rng(seed)

@@ -30,6 +30,7 @@ def lr_factor(step: int, total: int, schedule: str = 'cosine', warmup: float = 0
     if step < w: return (step + 1) / w                                   # linear warm-up
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - w) / max(1, total - w))))   # cosine decay to 0
 
+# %% ../nbs/04_training.ipynb #b2734042
 @dataclass
 class TrainConfig:
     "Settings of one training run."
@@ -79,6 +80,7 @@ def device_batches(images: torch.Tensor, batch_size: int, generator: torch.Gener
             x = torch.where(f[:, None, None, None], x.flip(-1), x)
         yield x, make_masks(mask, len(idx), size, generator, dev)
 
+# %% ../nbs/04_training.ipynb #3e61ee01
 def n_batches(n: int, batch_size: int, drop_last: bool = True) -> int:
     return max(1, n // batch_size) if drop_last else math.ceil(n / batch_size)
 
@@ -88,6 +90,7 @@ def configure_optimizers(model: nn.Module, lr: float) -> list:
     if hasattr(model, 'configure_optimizers'): return list(model.configure_optimizers(lr))
     return [torch.optim.Adam(model.parameters(), lr=lr)]
 
+# %% ../nbs/04_training.ipynb #025ad6da
 def backward_step(loss: torch.Tensor, opts: list, grad_clip: float | None = 1.0) -> dict:
     "zero_grad every optimiser of `opts`, backward `loss`, then per optimiser clip its parameters' gradient norm and step: `{'grad_norm', 'clipped'}` of the first, before clipping."
     for o in opts: o.zero_grad(set_to_none=True)
@@ -100,6 +103,7 @@ def backward_step(loss: torch.Tensor, opts: list, grad_clip: float | None = 1.0)
     torch.clear_autocast_cache()    # autocast keeps low-precision copies of the weights until its block ends: a later forward pass in the same step must see the new ones
     return {'grad_norm': norms[0], **({'clipped': (norms[0] > grad_clip).float()} if grad_clip else {})}
 
+# %% ../nbs/04_training.ipynb #48627a8d
 def default_step(model: nn.Module, x, m, opts, step: int, grad_clip: float | None = 1.0) -> ModelOutput:
     "forward -> `backward_step`, for single-loss models; logs the gradient norm."
     out = model(x, m)
@@ -112,10 +116,12 @@ def _rng_state(g: torch.Generator) -> dict:
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
     return st
 
+# %% ../nbs/04_training.ipynb #3c243a15
 def _set_rng_state(st: dict, g: torch.Generator):
     random.setstate(st['python']); np.random.set_state(st['numpy']); torch.set_rng_state(st['torch']); g.set_state(st['gen'])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
+# %% ../nbs/04_training.ipynb #0f965954
 class NonFiniteLossError(RuntimeError):
     "The loss became NaN or infinite."
 
@@ -123,11 +129,13 @@ class NonFiniteLossError(RuntimeError):
 def _is_trainable(model) -> bool:
     return isinstance(model, nn.Module) and any(p.requires_grad for p in model.parameters())
 
+# %% ../nbs/04_training.ipynb #f7464047
 def validation_set(data, cfg: TrainConfig, device='cpu') -> tuple:
     "`(x_val, m_val)`: the first `cfg.val_max` validation images (uint8) and their fixed 'mixed' masks, on `device`."
     x_val = data.val[:cfg.val_max].to(device)
     return x_val, eval_masks('mixed', len(x_val), x_val.shape[-1], seed=cfg.seed, device=device)
 
+# %% ../nbs/04_training.ipynb #b4bef204
 @torch.no_grad()
 def validate(model: nn.Module, x_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128) -> dict:
     "Mean loss terms and hole PSNR on fixed images and masks (both on the model's device); hole PSNR only for models without a loss."
@@ -152,6 +160,43 @@ def _kept(ckpt: Path | None, model) -> str:
     clip = " or a smaller grad_clip in its model_kwargs" if hasattr(getattr(model, 'cfg', None), 'grad_clip') else ''
     return f"{left}; try a lower lr (--set lr=...){clip}."
 
+# %% ../nbs/04_training.ipynb #10c3a81e
+def _resume(model: nn.Module, opts: list, ckpt: Path, dev, g: torch.Generator) -> tuple[int, int, list]:
+    "Load `ckpt` into the model, its optimisers and the mask generator `g`: the epoch, step and history to go on from."
+    try: st = torch.load(ckpt, map_location=dev, weights_only=False)
+    except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, or run the study with --redo") from None
+    model.load_state_dict(st['model'])
+    for o, s in zip(opts, st['opts']): o.load_state_dict(s)
+    start, step, history = st['epoch'], st['step'], st['history']
+    _set_rng_state(st['rng'], g)
+    print(f"resumed from {ckpt} at epoch {start}")
+    return start, step, history
+
+# %% ../nbs/04_training.ipynb #2682ef14
+def _train_epoch(model: nn.Module, batches, opts: list, step: int, cfg: TrainConfig, epoch: int, nb: int, total: int,
+                 ckpt: Path | None, amp, clip, fwd, progress: bool) -> tuple[list, int]:
+    "One epoch over `batches` of (x, m): the history's train rows (every `cfg.log_every` steps and the last) and the new step."
+    cuda, step_fn, rows, sums, cnt = next(model.parameters()).is_cuda, getattr(model, 'train_step', None), [], {}, 0
+    bar = tqdm(batches, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, mininterval=1)
+    for x, m in bar:
+        if cuda and cfg.channels_last: x, m = x.contiguous(memory_format=torch.channels_last), m.contiguous(memory_format=torch.channels_last)
+        f = lr_factor(step, total, cfg.schedule, cfg.warmup)
+        for o in opts:
+            for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * f
+        with amp:
+            out = step_fn(x, m, opts, step, total) if step_fn else default_step(fwd, x, m, opts, step, clip)
+        for k, v in {'loss': out.loss, **out.terms}.items(): sums[k] = sums.get(k, 0) + v.detach().float()   # no graph kept across steps
+        cnt += 1; step += 1
+        if step % cfg.log_every == 0 or cnt == nb:
+            row = {k: float(v) / cnt for k, v in sums.items()}      # the only host sync
+            if not math.isfinite(row['loss']):
+                raise NonFiniteLossError(f"loss became {row['loss']} by step {step} (epoch {epoch + 1}); training stopped. "
+                                         + _kept(ckpt, model))
+            rows.append({'epoch': epoch + 1, 'step': step, 'split': 'train', **row, 'lr': cfg.lr * f})
+            bar.set_postfix(loss=f"{row['loss']:.4g}")
+    return rows, step
+
+# %% ../nbs/04_training.ipynb #5fde39e5
 def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, resume: bool = True,
           progress: bool = True) -> pd.DataFrame:
     "Train `model` on `data.train` (uint8) and validate on `data.val`; returns the history."
@@ -169,41 +214,17 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
     clip = getattr(getattr(model, 'cfg', None), 'grad_clip', cfg.grad_clip)
     fwd = torch.compile(model) if cfg.compile else model
     ckpt = Path(run_dir) / 'ckpt' / 'last.pt' if run_dir else None
-    history, start, step = [], 0, 0
-    if resume and ckpt is not None and ckpt.exists():
-        try: st = torch.load(ckpt, map_location=dev, weights_only=False)
-        except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, or run the study with --redo") from None
-        model.load_state_dict(st['model'])
-        for o, s in zip(opts, st['opts']): o.load_state_dict(s)
-        start, step, history = st['epoch'], st['step'], st['history']
-        _set_rng_state(st['rng'], g)
-        print(f"resumed from {ckpt} at epoch {start}")
+    resumable = resume and ckpt is not None and ckpt.exists()
+    start, step, history = _resume(model, opts, ckpt, dev, g) if resumable else (0, 0, [])
     x_train = data.train.to(dev)
     x_val, m_val = validation_set(data, cfg, dev)
-    step_fn = getattr(model, 'train_step', None)
     amp = torch.autocast('cuda', dtype=torch.bfloat16) if (cuda and cfg.amp) else torch.autocast('cpu', dtype=torch.bfloat16, enabled=bool(cfg.cpu_bf16) and not cuda)
     nb = n_batches(len(x_train), cfg.batch_size)
-    total = nb * cfg.epochs
     for epoch in range(start, cfg.epochs):
-        model.train(); t0 = time.time(); sums, cnt = {}, 0
-        bar = tqdm(device_batches(x_train, cfg.batch_size, g, cfg.mask, cfg.flip), total=nb,
-                   desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, mininterval=1)
-        for x, m in bar:
-            if cuda and cfg.channels_last: x, m = x.contiguous(memory_format=torch.channels_last), m.contiguous(memory_format=torch.channels_last)
-            f = lr_factor(step, total, cfg.schedule, cfg.warmup)
-            for o in opts:
-                for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * f
-            with amp:
-                out = step_fn(x, m, opts, step, total) if step_fn else default_step(fwd, x, m, opts, step, clip)
-            for k, v in {'loss': out.loss, **out.terms}.items(): sums[k] = sums.get(k, 0) + v.detach().float()   # no graph kept across steps
-            cnt += 1; step += 1
-            if step % cfg.log_every == 0 or cnt == nb:
-                row = {k: float(v) / cnt for k, v in sums.items()}      # the only host sync
-                if not math.isfinite(row['loss']):
-                    raise NonFiniteLossError(f"loss became {row['loss']} by step {step} (epoch {epoch + 1}); training stopped. "
-                                             + _kept(ckpt, model))
-                history.append({'epoch': epoch + 1, 'step': step, 'split': 'train', **row, 'lr': cfg.lr * f})
-                bar.set_postfix(loss=f"{row['loss']:.4g}")
+        model.train(); t0 = time.time()
+        batches = device_batches(x_train, cfg.batch_size, g, cfg.mask, cfg.flip)     # (x, m) pairs, drawn from `g`
+        rows, step = _train_epoch(model, batches, opts, step, cfg, epoch, nb, nb * cfg.epochs, ckpt, amp, clip, fwd, progress)
+        history += rows
         secs = time.time() - t0
         with amp: val = validate(model, x_val, m_val)               # the precision it trains in
         if not math.isfinite(val['loss']):

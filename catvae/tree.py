@@ -33,6 +33,7 @@ class Tree:
         "List of (parent, child) pairs."
         return [(int(p), j) for j, p in enumerate(self.parent.tolist()) if p != j]
 
+# %% ../nbs/15_tree.ipynb #4a46e188
 def tree_from_parent(parent) -> Tree:
     "Validate a parent array (roots point to themselves) and compute depths and a BFS order."
     p = torch.as_tensor(parent, dtype=torch.long).cpu()
@@ -48,6 +49,7 @@ def tree_from_parent(parent) -> Tree:
     depth = torch.tensor(depth, dtype=torch.long)
     return Tree(p, torch.sort(depth, stable=True).indices, depth)
 
+# %% ../nbs/15_tree.ipynb #723d66ca
 def random_tree(B: int, generator=None) -> Tree:
     "A random recursive tree: nodes in random order, each attached to a uniformly chosen earlier node."
     perm = torch.randperm(B, generator=generator); parent = torch.empty(B, dtype=torch.long)
@@ -74,6 +76,7 @@ def _at_root0(g: torch.Tensor, tree: Tree) -> torch.Tensor:
     "Zero the root rows of a per-node tensor (B, ...)."
     return g.masked_fill(tree.is_root.to(g.device).view(-1, *[1] * (g.dim() - 1)), 0.)
 
+# %% ../nbs/15_tree.ipynb #72760577
 def tree_scan(a: torch.Tensor, b: torch.Tensor, parent: torch.Tensor) -> torch.Tensor:
     "Solve u_j = a_j u_pa(j) + b_j (with a = 0 at roots) for all nodes by pointer jumping; a, b: (B, ...)."
     B = parent.numel(); P = parent.to(b.device); A, C = a, b
@@ -81,11 +84,13 @@ def tree_scan(a: torch.Tensor, b: torch.Tensor, parent: torch.Tensor) -> torch.T
         C = C + A * C[P]; A = A * A[P]; P = P[P]
     return C
 
+# %% ../nbs/15_tree.ipynb #5ac12bdd
 def tree_noise(eps: torch.Tensor, gamma: torch.Tensor, tree: Tree) -> torch.Tensor:
     "Tree-correlated standard normals from i.i.d. ones: eps (B, D, ...), gamma (B, D, ...) -> (B, D, ...)."
     g = _at_root0(gamma, tree)
     return tree_scan(g, torch.sqrt(1 - g ** 2) * eps, tree.parent)
 
+# %% ../nbs/15_tree.ipynb #4a4770ef
 def tree_L(gamma: torch.Tensor, tree: Tree) -> torch.Tensor:
     "Dense factor L (D, B, B) with tree_noise(eps) = L @ eps per dimension (for checks; O(B^2 D))."
     B, D = gamma.shape; g = _at_root0(gamma, tree); rows = [None] * B
@@ -120,6 +125,7 @@ def tree_entropy(logvar: torch.Tensor, gamma: torch.Tensor, tree: Tree) -> torch
     g = _at_root0(gamma, tree)
     return 0.5 * (math.log(2 * math.pi * math.e) + logvar).sum() + 0.5 * torch.log1p(-g ** 2).sum()
 
+# %% ../nbs/15_tree.ipynb #6196402d
 def total_correlation(gamma: torch.Tensor, tree: Tree) -> torch.Tensor:
     "TC = sum of marginal entropies - joint entropy = -1/2 sum_edges log(1 - gamma^2) >= 0."
     return -0.5 * torch.log1p(-_at_root0(gamma, tree) ** 2).sum()
@@ -132,10 +138,12 @@ def edge_gain(mu_i, logvar_i, mu_j, logvar_j, gamma, rho) -> torch.Tensor:
     v = 1 - rho ** 2
     return 0.5 * torch.log1p(-gamma ** 2) - 0.5 * torch.log(v) - (rho ** 2 * (ez_i + ez_j) - 2 * rho * ez_ij) / (2 * v)
 
+# %% ../nbs/15_tree.ipynb #1cb287c4
 def kl_mean_field(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "Per-node KL(N(mu, sigma^2) || N(0, 1)), elementwise."
     return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)
 
+# %% ../nbs/15_tree.ipynb #91b87bd6
 def tree_kl(mu, logvar, gamma, rho, tree: Tree) -> torch.Tensor:
     "KL(q || p) (nats, summed over the batch) for a tree posterior and a tree prior on the same tree; rho (B, D) or (D,)."
     P = tree.parent.to(mu.device)
@@ -185,6 +193,7 @@ class PairGamma(nn.Module):
         pi, pj = p[:, None].expand(-1, len(p), -1), p[None].expand(len(p), -1, -1)   # (B, B, hidden)
         return self.gamma_max * torch.tanh(self.mlp(torch.cat([pi * pj, (pi - pj) ** 2], -1)))
 
+# %% ../nbs/15_tree.ipynb #6e43e582
 def pixel_similarity(x: torch.Tensor, m: torch.Tensor, cells: int = 8) -> torch.Tensor:
     "(B, B) cosine similarity of the known pixels' colours on a cells x cells grid, counting cells both images see."
     k = x.shape[-1] // cells

@@ -35,12 +35,14 @@ class TreeVIConfig(VAEConfig):
             raise ValueError("a coupled prior needs a tree chosen from the contexts alone ('context', 'pixel' or 'random'), "
                              "not 'elbo' (that tree reads the posterior, hence the hole)")
 
+# %% ../nbs/16_treevi.ipynb #a081bf8c
 @dataclass
 class TreeVICoupledConfig(TreeVIConfig):
     "TreeVI with the coupled prior on a tree of the batch's contexts."
     coupled: bool = True
     tree: str = 'context'
 
+# %% ../nbs/16_treevi.ipynb #6c215b7d
 @register_model('treevi', TreeVIConfig)
 class TreeVI(VAE):
     "The conditional VAE with a TreeVI posterior over the mini-batch; i.i.d. or coupled prior."
@@ -56,6 +58,7 @@ class TreeVI(VAE):
         if not self.cfg.coupled: return torch.zeros(D, device=device)
         return self.cfg.gamma_max * torch.tanh(self.rho_raw.float())
 
+# %% ../nbs/16_treevi.ipynb #d755386f
 @register_model('treevi_coupled', TreeVICoupledConfig)
 class TreeVICoupled(TreeVI):
     "TreeVI with the coupled prior (same class, `coupled=True` and `tree='context'` by default)."
@@ -68,6 +71,7 @@ def _cosine(f: torch.Tensor) -> torch.Tensor:
     f = f / f.norm(dim=1, keepdim=True).clamp_min(1e-8)
     return f @ f.T
 
+# %% ../nbs/16_treevi.ipynb #9a2489ca
 @patch
 def batch_tree(self: TreeVI, h, x, m, mw, lw) -> tuple:
     "`(tree, gamma)`: the batch tree and the edge correlation into each node (B, D), 0 at the root; `mw`, `lw` (B, D): whitened posterior mean and log-variance."
@@ -89,40 +93,44 @@ def batch_tree(self: TreeVI, h, x, m, mw, lw) -> tuple:
 @patch
 def latent(self: TreeVI, h, x, m) -> dict:
     "One joint draw of the batch's latents from the tree posterior, with the marginal KL per dimension and the tree's share of the KL per image."
-    st = VAE.latent(self, h, x, m)                                      # marginals, closed-form marginal KL
-    mu_q, logvar_q, mu_p, logvar_p = (_flat(st[k]).float() for k in ('mu_q', 'logvar_q', 'mu_p', 'logvar_p'))   # (B, D)
+    lat = VAE.latent(self, h, x, m)                                      # marginals, closed-form marginal KL
+    mu_q, logvar_q, mu_p, logvar_p = (_flat(lat[k]).float() for k in ('mu_q', 'logvar_q', 'mu_p', 'logvar_p'))   # (B, D)
     with torch.autocast(x.device.type, enabled=False):                  # tree maths in float32
         mw, lw = (mu_q - mu_p) * torch.exp(-0.5 * logvar_p), logvar_q - logvar_p   # u = (z - mu_p) / sigma_p
         tree, gamma = self.batch_tree(h, x, m, mw, lw)
         u = tree_noise(torch.randn_like(mw), gamma, tree)               # (B, D) tree-correlated N(0, 1)
-        z = (mu_q + torch.exp(0.5 * logvar_q) * u).view_as(st['mu_q'])  # (B, z_ch, r, r)
+        z = (mu_q + torch.exp(0.5 * logvar_q) * u).view_as(lat['mu_q'])  # (B, z_ch, r, r)
         kl_tree = tree_kl(mw, lw, gamma, self.rho(x.device), tree)      # nats, the whole batch
     B = len(x)
-    st.pop('log_ratio')                                                 # it scored VAE.latent's own (mean-field) draw, replaced here
-    st.update(z=z, kl_extra=(kl_tree - st['kl_dim'].sum()).expand(B) / B, gamma=gamma, parent=tree.parent,
+    lat.pop('log_ratio')                                                 # it scored VAE.latent's own (mean-field) draw, replaced here
+    lat.update(z=z, kl_extra=(kl_tree - lat['kl_dim'].sum()).expand(B) / B, gamma=gamma, parent=tree.parent,
               tc=total_correlation(gamma, tree) / B, kl_tree=kl_tree / B)
-    return st
+    return lat
 
+# %% ../nbs/16_treevi.ipynb #ecd689d3
 @patch
 def latent_iw(self: TreeVI, h, x, m) -> dict:
     "Per image the tree posterior's marginal is the mean-field Gaussian: the importance weights use it, batch-independent."
     return VAE.latent(self, h, x, m)
 
+# %% ../nbs/16_treevi.ipynb #b3445fac
 @patch
-def tree_terms(self: TreeVI, st: dict) -> dict:
-    "The tree's statistics of one draw `st`: total correlation and tree KL per image, mean |gamma| over the edges (and mean |rho|)."
-    B = len(st['gamma'])
-    ge = st['gamma'][st['parent'] != torch.arange(B, device=st['gamma'].device)]   # (B - 1, D): the edges, the root left out
-    out = dict(tc=st['tc'], kl_tree=st['kl_tree'], gamma_abs=ge.abs().mean() if len(ge) else torch.zeros((), device=ge.device))
+def tree_terms(self: TreeVI, lat: dict) -> dict:
+    "The tree's statistics of one draw `lat`: total correlation and tree KL per image, mean |gamma| over the edges (and mean |rho|)."
+    B = len(lat['gamma'])
+    ge = lat['gamma'][lat['parent'] != torch.arange(B, device=lat['gamma'].device)]   # (B - 1, D): the edges, the root left out
+    out = dict(tc=lat['tc'], kl_tree=lat['kl_tree'], gamma_abs=ge.abs().mean() if len(ge) else torch.zeros((), device=ge.device))
     if self.cfg.coupled: out['rho_abs'] = self.rho(ge.device).abs().mean()
     return out
 
+# %% ../nbs/16_treevi.ipynb #0d8fa98e
 @patch
 def forward(self: TreeVI, x, m) -> ModelOutput:
     out = VAE.forward(self, x, m)
     out.terms.update(self.tree_terms(out.extras))
     return out
 
+# %% ../nbs/16_treevi.ipynb #99d836f4
 @patch
 @torch.no_grad()
 def summary_stats(self: TreeVI, x, m) -> dict:

@@ -28,6 +28,7 @@ class VAEConfig(UNetConfig):
     gsnn: float = 0.5       # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone
     z_skip: bool = True     # the linear path from z to the logistic mean
 
+# %% ../nbs/10_vae.ipynb #25c46f06
 def image_encoder(widths: list, level: int) -> nn.Sequential:
     "Strided convolutions from the whole image [x, m] (B, 4, S, S) to (B, widths[level], S / 2**level, S / 2**level)."
     w = widths[:level + 1]
@@ -35,6 +36,7 @@ def image_encoder(widths: list, level: int) -> nn.Sequential:
     for a, b in zip(w[:-1], w[1:]): layers += [nn.Conv2d(a, b, 4, 2, 1), _gn(b), nn.SiLU()]
     return nn.Sequential(*layers)
 
+# %% ../nbs/10_vae.ipynb #f06b9497
 class LatentHeads(nn.Module):
     "The prior p(z | c) from the context features, and the posterior q(z | x, m) from the context features and the whole image."
     def __init__(self, size: int, widths: list, z_ch: int, z_level: int):
@@ -67,13 +69,13 @@ class VAE(UNet):
         self.z_out = nn.Conv2d(cfg.z_ch, 3, 1) if cfg.z_skip else None   # z -> the mean, linearly
         if self.z_out is not None: nn.init.zeros_(self.z_out.bias)
 
-    def latent_features(self, hs):
+    def latent_features(self, skips):
         "The context features at the latent's resolution."
-        return hs[self.net.z_level]
+        return skips[self.net.z_level]
 
-    def predict(self, fill, hs, z=None):
+    def predict(self, fill, skips, z=None):
         "`(mu, log_s)` of the hole's logistic: the U-Net's output given z, plus the linear path W z (upsampled) on the mean."
-        mu, log_s = super().predict(fill, hs, z)
+        mu, log_s = super().predict(fill, skips, z)
         if z is not None and self.z_out is not None:
             mu = mu + F.interpolate(self.z_out(z.float()), size=mu.shape[-2:], mode='bilinear', align_corners=False)
         return mu, log_s
@@ -81,6 +83,7 @@ class VAE(UNet):
 # %% ../nbs/10_vae.ipynb #f8d46904
 def _flat(t): return t.flatten(1)             # (B, z_ch, r, r) -> (B, z_ch * r * r)
 
+# %% ../nbs/10_vae.ipynb #4ff9569a
 @patch
 def latent(self: VAE, h, x, m) -> dict:
     """One draw `z` (B, z_ch, r, r) from the posterior and its statistics: `kl_dim` (B, D), the closed-form KL to the
@@ -94,17 +97,18 @@ def latent(self: VAE, h, x, m) -> dict:
     return dict(z=z, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim,
                 kl_extra=torch.zeros_like(log_ratio), log_ratio=log_ratio)
 
+# %% ../nbs/10_vae.ipynb #485329d4
 @patch
 def elbo_terms(self: VAE, x, m, prior_path: bool = False):
     "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics (with `prior_path`, also the NLL and mean at a prior draw)."
-    fill, hs = self.context(x, m)
-    st = self.latent(self.latent_features(hs), x, m)
-    mu, log_s = self.predict(fill, hs, st['z'])
+    fill, skips = self.context(x, m)
+    lat = self.latent(self.latent_features(skips), x, m)
+    mu, log_s = self.predict(fill, skips, lat['z'])
     nll = hole_nll(x, mu, log_s, m)
     if prior_path:
-        st['mu_prior'], log_s0 = self.predict(fill, hs, reparameterize(st['mu_p'], st['logvar_p']))
-        st['nll_prior'] = hole_nll(x, st['mu_prior'], log_s0, m)
-    return nll, st['kl_dim'].sum(1) + st['kl_extra'], mu, log_s, st
+        lat['mu_prior'], log_s0 = self.predict(fill, skips, reparameterize(lat['mu_p'], lat['logvar_p']))
+        lat['nll_prior'] = hole_nll(x, lat['mu_prior'], log_s0, m)
+    return nll, lat['kl_dim'].sum(1) + lat['kl_extra'], mu, log_s, lat
 
 # %% ../nbs/10_vae.ipynb #f8d46904
 def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, D), nats
@@ -117,32 +121,41 @@ def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, 
 # %% ../nbs/10_vae.ipynb #d9d936c3
 @patch
 def forward(self: VAE, x, m) -> ModelOutput:
-    g = self.cfg.gsnn
-    nll, kl, mu, log_s, st = self.elbo_terms(x, m, prior_path=g > 0)
-    kl_train = free_bits_kl(st['kl_dim'], self.cfg.free_bits) + st['kl_extra'] if self.cfg.free_bits > 0 else kl
+    r"""The hybrid objective, per hole dimension of the batch ($D$ = hole pixels x 3, $c$ = the context, $g$ = `gsnn`):
+
+    $L = (1 - g)\,[\sum_b -\log p(x_b \mid z_b, c_b) + \beta\,\mathrm{KL}_b] / D \;+\; g \sum_b -\log p(x_b \mid \tilde z_b, c_b) / D$,
+    with $z \sim q(z \mid x, c)$, $\tilde z \sim p(z \mid c)$ and $\mathrm{KL}_b$ under free bits; $g = 0$, $\beta = 1$ and no
+    free bits give the negative ELBO, $g = 1$ the GSNN loss (Sohn et al. 2015)."""
+    gsnn = self.cfg.gsnn
+    nll, kl, mu, log_s, lat = self.elbo_terms(x, m, prior_path=gsnn > 0)
+    # KL_b: each latent dimension's batch-mean KL floored at `free_bits` nats (Kingma et al. 2016), or the KL itself
+    kl_train = free_bits_kl(lat['kl_dim'], self.cfg.free_bits) + lat['kl_extra'] if self.cfg.free_bits > 0 else kl
+    # [sum_b NLL_b + beta KL_b] / D: the posterior path
     loss = per_dim_objective(nll, m, kl_train, self.cfg.beta)
-    nd = hole_dims(m).sum().clamp_min(1)
-    terms = {'hole_bpd': nll.sum() / nd / math.log(2), 'kl': kl.mean(), 'nelbo_bpd': (nll + kl).sum() / nd / math.log(2)}
-    if g > 0:
-        loss = (1 - g) * loss + g * per_dim_objective(st['nll_prior'], m)
-        terms['prior_bpd'] = st['nll_prior'].sum() / nd / math.log(2)
-    return ModelOutput(loss, terms, mu, {'log_s': log_s, **st})
+    terms = {'hole_bpd': bits_per_hole_dim(nll, m, batch=True), 'kl': kl.mean(), 'nelbo_bpd': bits_per_hole_dim(nll + kl, m, batch=True)}
+    if gsnn > 0:
+        # (1 - g) [posterior path] + g sum_b NLL(x_b | z~_b ~ p(z | c_b)) / D: the prior path, decoded as at test time
+        loss = (1 - gsnn) * loss + gsnn * per_dim_objective(lat['nll_prior'], m)
+        terms['prior_bpd'] = bits_per_hole_dim(lat['nll_prior'], m, batch=True)
+    return ModelOutput(loss, terms, mu, {'log_s': log_s, **lat})
 
 # %% ../nbs/10_vae.ipynb #04703ed7
 @patch
 def prior_decode(self: VAE, x, m, k: int = 0):
     "Decoded means (B, 3, H, W) at the prior mean (k = 0), or k decoded prior samples (k, B, 3, H, W)."
-    fill, hs = self.context(x, m)
-    mu_p, logvar_p = self.heads.p(self.latent_features(hs))
-    if k == 0: return self.predict(fill, hs, mu_p)[0]
-    return torch.stack([self.predict(fill, hs, reparameterize(mu_p, logvar_p))[0] for _ in range(k)])
+    fill, skips = self.context(x, m)
+    mu_p, logvar_p = self.heads.p(self.latent_features(skips))
+    if k == 0: return self.predict(fill, skips, mu_p)[0]
+    return torch.stack([self.predict(fill, skips, reparameterize(mu_p, logvar_p))[0] for _ in range(k)])
 
+# %% ../nbs/10_vae.ipynb #d27fad54
 @patch
 @torch.no_grad()
 def inpaint(self: VAE, x, m):
     "Decode the prior mean."
     return self.prior_decode(x, m, 0)
 
+# %% ../nbs/10_vae.ipynb #39c5c21c
 @patch
 @torch.no_grad()
 def sample_inpaint(self: VAE, x, m, k: int = 8):
@@ -154,26 +167,28 @@ def sample_inpaint(self: VAE, x, m, k: int = 8):
 @torch.no_grad()
 def hole_log_likelihood(self: VAE, x, m, k: int = 32):
     "Importance-weighted log P(x_hole | context) per image (nats) with the posterior as proposal, k samples: (B,)."
-    fill, hs = self.context(x, m)
-    h = self.latent_features(hs)
+    fill, skips = self.context(x, m)
+    h = self.latent_features(skips)
     log_w = []
     for _ in range(k):
-        st = self.latent_iw(h, x, m)                                    # one draw of every latent, log q - log p
-        log_w.append(-hole_nll(x, *self.predict(fill, hs, st['z']), m) - st['log_ratio'])
+        lat = self.latent_iw(h, x, m)                                    # one draw of every latent, log q - log p
+        log_w.append(-hole_nll(x, *self.predict(fill, skips, lat['z']), m) - lat['log_ratio'])
     return iw_average(torch.stack(log_w))                               # (k, B) -> (B,)
 
+# %% ../nbs/10_vae.ipynb #d7e95fd1
 @patch
 def latent_iw(self: VAE, h, x, m) -> dict:
     "The per-image proposal of the importance weights: `latent` (a model whose training posterior couples images overrides this)."
     return self.latent(h, x, m)
 
+# %% ../nbs/10_vae.ipynb #0fe6844a
 @patch
 @torch.no_grad()
 def summary_stats(self: VAE, x, m) -> dict:
     "KL per image and per hole dimension, active latent units, mean prior and posterior std."
-    st = self.latent_iw(self.latent_features(self.context(x, m)[1]), x, m)
-    mu_p, logvar_p, mu_q, logvar_q = st['mu_p'], st['logvar_p'], st['mu_q'], st['logvar_q']
-    kl = st['kl_dim'].sum(1) + st['kl_extra']
+    lat = self.latent_iw(self.latent_features(self.context(x, m)[1]), x, m)
+    mu_p, logvar_p, mu_q, logvar_q = lat['mu_p'], lat['logvar_p'], lat['mu_q'], lat['logvar_q']
+    kl = lat['kl_dim'].sum(1) + lat['kl_extra']
     active = ((_flat(mu_q) - _flat(mu_p)).float().var(0) > 0.01).float().mean()   # units whose posterior moves off the prior
     return {'kl_per_image': float(kl.mean()), 'kl_bits_per_hole_dim': float(bits_per_hole_dim(kl, m).mean()),
             'active_latent_frac': float(active), 'z_dims': int(_flat(mu_p).shape[1]),

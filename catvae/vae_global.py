@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .masking import masked_input
 
@@ -20,6 +21,7 @@ def _block(cin, cout, down=True):
     conv = nn.Conv2d(cin, cout, 4, 2, 1) if down else nn.ConvTranspose2d(cin, cout, 4, 2, 1)
     return nn.Sequential(conv, nn.GroupNorm(min(8, cout), cout), nn.SiLU())
 
+# %% ../nbs/09_vae_global.ipynb #432ec6cd
 class ConvEncoder(nn.Module):
     "(B, c_in, S, S) -> (B, ch * 2**(n-1), 4, 4) with n = log2(S/4) stride-2 blocks."
     def __init__(self, size: int = 64, c_in: int = 4, ch: int = 32, max_ch: int = 256):
@@ -31,6 +33,7 @@ class ConvEncoder(nn.Module):
         self.out_ch = chs[-1]
     def forward(self, x): return self.net(x)
 
+# %% ../nbs/09_vae_global.ipynb #5f071448
 class ConvDecoder(nn.Module):
     "(B, c, 4, 4) -> (B, c_out, S, S) in [0, 1]; mirror of `ConvEncoder`."
     def __init__(self, size: int = 64, c_out: int = 3, ch: int = 32, max_ch: int = 256, sigmoid: bool = True):
@@ -52,6 +55,7 @@ def gaussian_nll_terms(x_hat, x, m, sigma: float):
     D = x[0].numel()
     return (se * m).sum((1, 2, 3)), (se * (1 - m)).sum((1, 2, 3)), torch.full_like(se[:, 0, 0, 0], D / 2 * math.log(2 * math.pi * sigma ** 2))
 
+# %% ../nbs/09_vae_global.ipynb #c0be107d
 def kl_std_normal(mu, logvar):
     "KL(N(mu, exp(logvar)) || N(0, I)) per image, summed over latent dims; (B,)."
     return 0.5 * (mu.float() ** 2 + logvar.float().exp() - logvar.float() - 1).sum(1)
@@ -67,6 +71,7 @@ class GlobalVAEConfig:
     sigma: float = 0.1          # std of the Gaussian likelihood
     hole_weight: float = 1.0    # extra weight on the hole reconstruction term
 
+# %% ../nbs/09_vae_global.ipynb #7fcb599e
 @register_model('vae_global', GlobalVAEConfig)
 class GlobalVAE(nn.Module):
     "Convolutional VAE over the masked image + mask."
@@ -104,30 +109,36 @@ class GlobalVAE(nn.Module):
         "Decode the posterior mean."
         return self.decode(self.encode(x, m)[0])
 
-    @torch.no_grad()
-    def sample_inpaint(self, x, m, k: int = 8):
-        "k posterior samples z ~ q(z | x(1-m), m), decoded: (k, B, 3, H, W)."
-        mu, logvar = self.encode(x, m)
-        return torch.stack([self.decode(mu + (0.5 * logvar).exp() * torch.randn_like(mu)) for _ in range(k)])
+# %% ../nbs/09_vae_global.ipynb #e57336a0
+@patch
+@torch.no_grad()
+def sample_inpaint(self: GlobalVAE, x, m, k: int = 8):
+    "k posterior samples z ~ q(z | x(1-m), m), decoded: (k, B, 3, H, W)."
+    mu, logvar = self.encode(x, m)
+    return torch.stack([self.decode(mu + (0.5 * logvar).exp() * torch.randn_like(mu)) for _ in range(k)])
 
-    @torch.no_grad()
-    def log_likelihood(self, x, m, k: int = 64):
-        "Importance-weighted estimate of log p(x) per image (nats), with q(z | x(1-m), m) as proposal: (B,)."
-        mu, logvar = self.encode(x, m)
-        std = (0.5 * logvar).exp()
-        lw = []
-        for _ in range(k):
-            z = mu + std * torch.randn_like(mu)                                            # (B, z_dim)
-            rec_hole, rec_ctx, const = gaussian_nll_terms(self.decode(z), x, m, self.cfg.sigma)
-            log_pz = -0.5 * (z ** 2 + math.log(2 * math.pi)).sum(1)
-            log_qz = -0.5 * (((z - mu) / std) ** 2 + logvar + math.log(2 * math.pi)).sum(1)
-            lw.append(-(rec_hole + rec_ctx + const) + log_pz - log_qz)
-        return torch.logsumexp(torch.stack(lw), 0) - math.log(k)                           # (k, B) -> (B,)
+# %% ../nbs/09_vae_global.ipynb #9d782c26
+@patch
+@torch.no_grad()
+def log_likelihood(self: GlobalVAE, x, m, k: int = 64):
+    "Importance-weighted estimate of log p(x) per image (nats), with q(z | x(1-m), m) as proposal: (B,)."
+    mu, logvar = self.encode(x, m)
+    std = (0.5 * logvar).exp()
+    lw = []
+    for _ in range(k):
+        z = mu + std * torch.randn_like(mu)                                            # (B, z_dim)
+        rec_hole, rec_ctx, const = gaussian_nll_terms(self.decode(z), x, m, self.cfg.sigma)
+        log_pz = -0.5 * (z ** 2 + math.log(2 * math.pi)).sum(1)
+        log_qz = -0.5 * (((z - mu) / std) ** 2 + logvar + math.log(2 * math.pi)).sum(1)
+        lw.append(-(rec_hole + rec_ctx + const) + log_pz - log_qz)
+    return torch.logsumexp(torch.stack(lw), 0) - math.log(k)                           # (k, B) -> (B,)
 
-    @torch.no_grad()
-    def summary_stats(self, x, m) -> dict:
-        mu, logvar = self.encode(x, m)
-        return {'active_units': int(active_units(mu)), 'z_dim': self.cfg.z_dim, 'kl_per_image': float(kl_std_normal(mu, logvar).mean())}
+# %% ../nbs/09_vae_global.ipynb #bb3933fc
+@patch
+@torch.no_grad()
+def summary_stats(self: GlobalVAE, x, m) -> dict:
+    mu, logvar = self.encode(x, m)
+    return {'active_units': int(active_units(mu)), 'z_dim': self.cfg.z_dim, 'kl_per_image': float(kl_std_normal(mu, logvar).mean())}
 
 # %% ../nbs/09_vae_global.ipynb #29ff214a
 def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:

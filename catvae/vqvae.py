@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .masking import composite
 from .metrics import hole_metrics, image_batches
-from .backbone import UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective
+from .backbone import UNet, UNetConfig, hole_nll, hole_dims, per_dim_objective, bits_per_hole_dim
 from .vae import image_encoder
 from .training import backward_step
 from .quantiser import (_cpu_rand, VectorQuantizerEMA, codebook_stats, hole_tokens, MaskedTokenPrior, mask_schedule,
@@ -56,6 +56,7 @@ class VQVAEConfig(UNetConfig):
         if not isinstance(self.prior_steps, int) or isinstance(self.prior_steps, bool) or self.prior_steps < 0:
             raise ValueError(f"prior_steps must be a whole number >= 0, got {self.prior_steps!r}")
 
+# %% ../nbs/12_vqvae.ipynb #c0f51350
 @register_model('vqvae', VQVAEConfig)
 class VQVAE(UNet):
     "Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of them given the context."
@@ -71,15 +72,15 @@ class VQVAE(UNet):
         self.z_out = nn.Conv2d(cfg.code_dim, 3, 1)                      # codes -> the mean, linearly (as the VAE's z_skip)
         nn.init.zeros_(self.z_out.bias)
 
-    def predict(self, fill, hs, z=None):
+    def predict(self, fill, skips, z=None):
         "`(mu, log_s)` of the hole's logistic: the U-Net's output given the code grid z (B, D + 1, g, g), plus a linear path W z (upsampled) from the codes."
-        mu, log_s = super().predict(fill, hs, z)
+        mu, log_s = super().predict(fill, skips, z)
         lin = z.float()[:, :-1]                                         # (B, D, g, g): the codes without the flag; linear, so an expected code gives the expected output
         return mu + F.interpolate(self.z_out(lin), size=mu.shape[-2:], mode='bilinear', align_corners=False), log_s
 
-    def tokens(self, hs):
+    def tokens(self, skips):
         "Context features at the code resolution, one row per token: (B, N, c)."
-        return hs[self.net.z_level].flatten(2).transpose(1, 2)      # (B, c, g, g) -> (B, g*g, c)
+        return skips[self.net.z_level].flatten(2).transpose(1, 2)      # (B, c, g, g) -> (B, g*g, c)
 
     @property
     def hole_log_likelihood(self):
@@ -91,22 +92,26 @@ class VQVAE(UNet):
         B, g = len(idx), self.cfg.grid
         return F.embedding(idx, self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)    # (B, N, D) -> (B, D, g, g)
 
-    def soft_codes(self, logits):
-        "The prior's expected code vector per token, sum_k p(k) e_k: logits (B, N, K) -> (B, D, g, g)."
-        B, g = len(logits), self.cfg.grid
-        return (F.softmax(logits.float(), -1) @ self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
+# %% ../nbs/12_vqvae.ipynb #9dc5ec58
+@patch
+def soft_codes(self: VQVAE, logits):
+    "The prior's expected code vector per token, sum_k p(k) e_k: logits (B, N, K) -> (B, D, g, g)."
+    B, g = len(logits), self.cfg.grid
+    return (F.softmax(logits.float(), -1) @ self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
 
-    def code_grid(self, codes, use, predicted=None):
-        "The decoder's input (B, D + 1, g, g): the code vectors `codes` (B, D, g, g) where `use` (B, N), zeros elsewhere, and a flag channel, 1 where the code is the prior's prediction (`predicted`, (B, N))."
-        B, D, g, _ = codes.shape
-        flag = torch.zeros(B, 1, g, g, device=codes.device) if predicted is None else predicted.view(B, 1, g, g).float()
-        return torch.cat([torch.where(use.view(B, 1, g, g), codes, torch.zeros_like(codes)), flag.to(codes.dtype)], 1)
+# %% ../nbs/12_vqvae.ipynb #b66757e3
+@patch
+def code_grid(self: VQVAE, codes, use, predicted=None):
+    "The decoder's input (B, D + 1, g, g): the code vectors `codes` (B, D, g, g) where `use` (B, N), zeros elsewhere, and a flag channel, 1 where the code is the prior's prediction (`predicted`, (B, N))."
+    B, D, g, _ = codes.shape
+    flag = torch.zeros(B, 1, g, g, device=codes.device) if predicted is None else predicted.view(B, 1, g, g).float()
+    return torch.cat([torch.where(use.view(B, 1, g, g), codes, torch.zeros_like(codes)), flag.to(codes.dtype)], 1)
 
 # %% ../nbs/12_vqvae.ipynb #3ff062b3
 @patch
 def forward(self: VQVAE, x, m) -> ModelOutput:
     B, g, K = len(x), self.cfg.grid, self.cfg.n_codes
-    fill, hs = self.context(x, m)
+    fill, skips = self.context(x, m)
     frozen = bool(self.frozen)
     with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
         z_e = self.code_enc(torch.cat([x, m], 1))                       # (B, D, g, g): the full image's code vectors
@@ -115,7 +120,7 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     soft = torch.zeros(B, dtype=torch.bool, device=x.device)
     if frozen: soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft  # (B,) stage 2: these images decode the prior's expected codes
     masked = self.draw_masked(hole, soft)                               # (B, N): soft images from the test-time state, all masked
-    ctx = self.tokens(hs).detach()                                      # (B, N, c)
+    ctx = self.tokens(skips).detach()                                      # (B, N, c)
     logits, ce = self.prior_logits(ctx, idx, hole, masked)              # (B, N, K), (B,) nats
     unknown = (_cpu_rand(B, device=x.device) < self.cfg.p_unknown)[:, None]             # (B, 1)
     true_at = hole & ~masked & ~unknown
@@ -126,15 +131,16 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
         codes = torch.where(true_at.view(B, 1, g, g), z_q, pred.to(z_q.dtype))
         predicted = masked & ~unknown
         true_at = true_at | predicted
-    mu, log_s = self.predict(fill, hs, self.code_grid(codes, true_at, predicted))
+    mu, log_s = self.predict(fill, skips, self.code_grid(codes, true_at, predicted))
     nll = hole_nll(x, mu, log_s, m)                                     # (B,)
     nd = hole_dims(m).sum().clamp_min(1)
     prior_ce = ce.sum() / masked.sum().clamp_min(1)                     # nats per masked token
     loss = per_dim_objective(nll, m) + commit.sum() / nd + prior_ce
-    terms = {'hole_bpd': nll.sum() / nd / math.log(2), 'commit': commit.mean(), 'prior_ce_tok': prior_ce,
+    terms = {'hole_bpd': bits_per_hole_dim(nll, m, batch=True), 'commit': commit.mean(), 'prior_ce_tok': prior_ce,
              'prior_acc': ((logits.argmax(-1) == idx) & masked).sum() / masked.sum().clamp_min(1), **codebook_stats(counts)}
     return ModelOutput(loss, terms, mu, {'log_s': log_s, 'idx': idx, 'hole_tokens': hole, 'masked': masked, 'ctx': ctx})
 
+# %% ../nbs/12_vqvae.ipynb #c8d8df71
 @patch
 def draw_masked(self: VQVAE, hole, all_masked=None):
     "MaskGIT's masking of the hole tokens `hole` (B, N): round(gamma(r) |H|) of them per image (0 .. |H|, both ends included), all where `all_masked` (B,)."
@@ -143,6 +149,7 @@ def draw_masked(self: VQVAE, hole, all_masked=None):
     if all_masked is not None: n_mask = torch.where(all_masked, hole.sum(1).to(n_mask.dtype), n_mask)
     return lowest_k(_cpu_rand(B, N, device=hole.device), hole, n_mask)                   # (B, N)
 
+# %% ../nbs/12_vqvae.ipynb #d86bf9e0
 @patch
 def prior_logits(self: VQVAE, ctx, idx, hole, masked):
     "The prior's logits (B, N, K) from context tokens `ctx` (B, N, c) with the `masked` hole tokens hidden and the others of `hole` revealed (true codes `idx`), and its cross entropy on the masked tokens per image (B,), nats."
@@ -159,6 +166,7 @@ def configure_optimizers(self: VQVAE, lr: float) -> list:
     return [torch.optim.Adam([p for p in self.parameters() if id(p) not in prior], lr=lr),
             torch.optim.Adam(self.prior.parameters(), lr=lr * self.cfg.prior_lr_mult)]
 
+# %% ../nbs/12_vqvae.ipynb #68b0ece0
 @patch
 def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
     "Set the stage from `step / total`, then one forward/backward and a clipped step per optimiser."
@@ -178,34 +186,37 @@ def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = Non
 @torch.no_grad()
 def inpaint_det(self: VQVAE, x, m):
     "The logistic's mean with every hole code unknown."
-    fill, hs = self.context(x, m)
+    fill, skips = self.context(x, m)
     B, g, D = len(x), self.cfg.grid, self.cfg.code_dim
-    return self.predict(fill, hs, torch.zeros(B, D + 1, g, g, device=x.device))[0]
+    return self.predict(fill, skips, torch.zeros(B, D + 1, g, g, device=x.device))[0]
 
+# %% ../nbs/12_vqvae.ipynb #a991c062
 @patch
 @torch.no_grad()
 def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | None = None):
     "The logistic's mean with the hole codes from the prior: the expected codes of one pass from the all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding."
-    fill, hs = self.context(x, m)
+    fill, skips = self.context(x, m)
     B, g, K = len(x), self.cfg.grid, self.cfg.n_codes
     hole = hole_tokens(m, g).reshape(B, -1)                             # (B, N)
     if sample:
         tau = self.cfg.temperature if temperature is None else temperature
-        state, _ = fill_tokens(self.prior, self.tokens(hs), hole, self.cfg.decode_steps, tau, sample=True)
+        state, _ = fill_tokens(self.prior, self.tokens(skips), hole, self.cfg.decode_steps, tau, sample=True)
         codes = self.hard_codes(state.clamp(max=K - 1))                 # (B, D, g, g)
     else:
-        codes = self.soft_codes(self.prior(self.tokens(hs), torch.where(hole, K, K + 1)))   # every hole code masked: the test-time state
-    return self.predict(fill, hs, self.code_grid(codes, hole, hole))[0]
+        codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))   # every hole code masked: the test-time state
+    return self.predict(fill, skips, self.code_grid(codes, hole, hole))[0]
 
+# %% ../nbs/12_vqvae.ipynb #200b6f19
 @patch
 @torch.no_grad()
 def inpaint_codes(self: VQVAE, x, m):
     "A diagnostic, not an inpainter: the logistic's mean with the hole codes of the full image `x` (it reads the hole's pixels)."
-    fill, hs = self.context(x * (1 - m), m)
+    fill, skips = self.context(x * (1 - m), m)
     B = len(x)
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N)
-    return self.predict(fill, hs, self.code_grid(self.hard_codes(idx), hole_tokens(m, self.cfg.grid).reshape(B, -1)))[0]
+    return self.predict(fill, skips, self.code_grid(self.hard_codes(idx), hole_tokens(m, self.cfg.grid).reshape(B, -1)))[0]
 
+# %% ../nbs/12_vqvae.ipynb #4610679e
 @torch.no_grad()
 def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device='cpu') -> np.ndarray:
     "Per-image hole PSNR of `inpaint_codes` (the true-code reference) on uint8 images (N, 3, H, W) with masks (N, 1, H, W)."
@@ -214,24 +225,27 @@ def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device
         out.append(hole_metrics(composite(x, model.inpaint_codes(x, m).float().clamp(0, 1), m), x, m)['hole_psnr'].cpu())
     return torch.cat(out).numpy()
 
+# %% ../nbs/12_vqvae.ipynb #dfd7c0d8
 @patch
 @torch.no_grad()
 def inpaint(self: VQVAE, x, m):
     "The best single guess: see `inpaint_mode`."
     return self.inpaint_prior(x, m) if self.cfg.inpaint_mode == 'prior' else self.inpaint_det(x, m)
 
+# %% ../nbs/12_vqvae.ipynb #d1334412
 @patch
 @torch.no_grad()
 def sample_inpaint(self: VQVAE, x, m, k: int = 8):
     "k completions whose hole codes are sampled from the prior: (k, B, 3, H, W)."
     return torch.stack([self.inpaint_prior(x, m, sample=True) for _ in range(k)])
 
+# %% ../nbs/12_vqvae.ipynb #023d291a
 @patch
 @torch.no_grad()
 def summary_stats(self: VQVAE, x, m, k: int = 4) -> dict:
     "Hole PSNR of the deterministic decode and of the prior fill on this batch, codebook usage, the spread of samples."
     psnr = lambda y: float(hole_metrics(composite(x, y.float().clamp(0, 1), m), x, m)['hole_psnr'].mean())
-    fill, hs = self.context(x, m)
+    fill, skips = self.context(x, m)
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1]
     hole = hole_tokens(m, self.cfg.grid).flatten(1)
     st = codebook_stats(torch.bincount(idx.flatten(1)[hole], minlength=self.cfg.n_codes).float())

@@ -7,7 +7,8 @@ from catvae.data import load_cats, decode_folder, load_image, DataSourceError, S
 from catvae.masking import make_masks, masked_input, composite
 from catvae.core import build_model, get_device, seed_everything
 from catvae.training import TrainConfig
-from catvae.study import load_config, run_study
+from catvae.config import load_config
+from catvae.study import run_study
 
 def _jpeg(p, size=(80, 70), mode='RGB'):
     Image.new(mode, size, 128 if mode in ('L', 'P') else (120, 60, 30)[:len(mode)] + ((255,) if mode == 'RGBA' else ())).save(p)

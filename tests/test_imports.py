@@ -27,3 +27,5 @@ def test_no_import_cycles():
     cycles = sorted(m for m in graph if m in reach(m))
     assert not cycles, {m: sorted(graph[m]) for m in cycles}
     assert 'catvae.inpaint' in graph['catvae.cli'] and 'catvae.study' in graph['catvae.cli']   # the command on top
+    assert {'catvae.config', 'catvae.results', 'catvae.study'} <= graph['catvae.cli']   # the study's rooms, each its own module
+    assert not [m for m, deps in graph.items() if 'catvae.cli' in deps]                    # nothing imports the command

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from catvae.study import run_study, load_runs, render_report
+from catvae.results import load_runs
+from catvae.study import run_study, render_report
 
 @pytest.fixture(scope='module')
 def study(photo_dir, tmp_path_factory):
@@ -77,7 +78,7 @@ def test_rerun_skips_finished_and_report_is_reproducible(study):
 @pytest.mark.parametrize('name', sorted(p.stem for p in (Path(__file__).parents[1] / 'configs').glob('*.json')))
 def test_every_config_builds_its_models(name):
     "Each shipped study config names known models with model_kwargs their configs accept (a typo fails here, not on the GPU)."
-    from catvae.study import load_config
+    from catvae.config import load_config
     from catvae.core import build_model
     cfg = load_config(name)
     for model, opts in cfg['models'].items():
@@ -86,7 +87,7 @@ def test_every_config_builds_its_models(name):
 
 def test_runs_record_every_experiment_parameter(study):
     "params.json holds every parameter of the experiment notebook's parameters cell (the one list), so a changed setting is seen."
-    from catvae.study import experiment_params, RUNNER_PARAMS
+    from catvae.config import experiment_params, RUNNER_PARAMS
     _, out, _, _ = study
     rec = json.loads((out / 'vae' / 'params.json').read_text())
     assert set(experiment_params()) - set(RUNNER_PARAMS) <= set(rec)
@@ -180,7 +181,7 @@ def test_runs_of_another_code_version_are_not_reused(study, tmp_path, monkeypatc
     import shutil
     from catvae.vae import VAE
     from catvae.inpaint import load_trained, RunError
-    from catvae.study import _run_state, run_params
+    from catvae.config import _run_state, run_params
     cfg, out, _, _ = study
     copy = tmp_path / 's'; shutil.copytree(out / 'vae', copy / 'vae')
     assert json.loads((copy / 'vae' / 'params.json').read_text())['model_version'] == 1

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from catvae.study import run_study, load_runs, render_report, StudyError, _Lock
+from catvae.config import StudyError
+from catvae.results import load_runs
+from catvae.study import run_study, render_report, _Lock
 from catvae.data import DataSourceError
 
 def _cfg(photo_dir, **over):
@@ -76,7 +78,7 @@ def test_folder_of_unreadable_files_stops_early(tmp_path):
 
 def test_config_names_and_bad_json(tmp_path, monkeypatch):
     "A `smoke/` folder where the command runs does not hide configs/smoke.json; a malformed config is named."
-    from catvae.study import load_config
+    from catvae.config import load_config
     monkeypatch.chdir(tmp_path); (tmp_path / 'smoke').mkdir()
     assert load_config('smoke')['name'] == 'smoke'
     (tmp_path / 'bad.json').write_text('{"models": {')

@@ -125,7 +125,7 @@ def test_catvae_seeds_end_to_end(seed_folders):
 
 def test_reference_fill_is_chosen_on_validation_by_everyone(seed_folders):
     "The study's questions, its report's comparisons and tools/results_tables.py all compare with fill_a (best on validation)."
-    from catvae.study import load_seeds, comparison_pairs, study_comparisons
+    from catvae.results import load_seeds, comparison_pairs, study_comparisons
     sys.path.insert(0, str(Path(__file__).parents[1] / 'tools'))
     import results_tables
     summary, _ = load_seeds(seed_folders)

@@ -8,7 +8,9 @@ import torch
 from PIL import Image
 from catvae.core import build_model, atomic_write_json, EVAL_PROTOCOL
 from catvae.cli import main
-from catvae.study import run_study, load_runs, load_seeds, render_report, StudyError
+from catvae.config import StudyError
+from catvae.results import load_runs, load_seeds
+from catvae.study import run_study, render_report
 
 SMALL_VAE = {'ch': 4, 'max_ch': 8, 'z_ch': 2}
 

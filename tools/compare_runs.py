@@ -1,6 +1,8 @@
 #!/usr/bin/env python
-"""Do two study folders hold the same per-image scores? One line per run present in both, with the machine facts
-that decide the numbers (params.json `machine`, or metrics.json's for older runs) when they were recorded.
+"""Do two study folders hold the same numbers? One line per run present in both: its per-image scores
+(`per_image.csv`) and, where it drew samples, its per-image sample scores (`samples.csv`), every column both files
+have, compared exactly; with the machine facts that decide the last bits (params.json `machine`, or metrics.json's
+for older runs). Exit status 1 when a run differs.
 
     python tools/compare_runs.py runs/smoke runs/smoke-fresh
 """
@@ -8,21 +10,40 @@ import json, sys
 from pathlib import Path
 import pandas as pd
 
-COLS = ['protocol', 'image', 'hole_psnr', 'hole_l1', 'psnr', 'ssim', 'ms_ssim']
+TABLES = ('per_image.csv', 'samples.csv')
+
+def _same(x: pd.DataFrame, y: pd.DataFrame) -> tuple[bool, float, int]:
+    "(identical, largest absolute difference, columns compared) of two tables over the columns both have."
+    cols = [c for c in x.columns if c in y.columns]
+    if len(x) != len(y): return False, float('nan'), len(cols)
+    num = [c for c in cols if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])]
+    diff = max([float((x[c] - y[c]).abs().max()) for c in num] or [0.0])
+    return x[cols].equals(y[cols]), diff, len(cols)
+
+def _machine(folder: Path) -> str:
+    for f in ('params.json', 'metrics.json'):   # older runs: in metrics.json
+        try: m = json.loads((folder / f).read_text()).get('machine')
+        except (OSError, ValueError): m = None
+        if m: return ', '.join(f"{k} {m[k]}" for k in ('cpu', 'threads', 'torch', 'gpu') if m.get(k)) or str(m)
+    return 'not recorded'
 
 def compare(a: Path, b: Path) -> pd.DataFrame:
     rows = []
     for d in sorted(p for p in a.iterdir() if (p / 'per_image.csv').exists() and (b / p.name / 'per_image.csv').exists()):
-        x, y = pd.read_csv(d / 'per_image.csv'), pd.read_csv(b / d.name / 'per_image.csv')
-        cols = [c for c in COLS if c in x and c in y]
-        same = len(x) == len(y) and x[cols].equals(y[cols])
-        mach = [json.loads((f / d.name / 'params.json').read_text()).get('machine')
-                or json.loads((f / d.name / 'metrics.json').read_text()).get('machine') for f in (a, b)]   # older runs: in metrics.json
-        rows.append({'run': d.name, 'rows': len(x), 'identical': same,
-                     'max |diff| hole PSNR': float((x.hole_psnr - y.hole_psnr).abs().max()) if len(x) == len(y) else float('nan'),
-                     'machine A': mach[0] or 'not recorded', 'machine B': mach[1] or 'not recorded'})
+        row = {'run': d.name}
+        for t in TABLES:
+            if (d / t).exists() and (b / d.name / t).exists():
+                same, diff, ncol = _same(pd.read_csv(d / t), pd.read_csv(b / d.name / t))
+                row.update({f'{t} identical': same, f'{t} max |diff|': diff, f'{t} columns': ncol})
+        row.update({'machine A': _machine(d), 'machine B': _machine(b / d.name)})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 if __name__ == '__main__':
-    with pd.option_context('display.width', 250, 'display.max_colwidth', 120):
-        print(compare(Path(sys.argv[1]), Path(sys.argv[2])).to_string(index=False))
+    if len(sys.argv) != 3 or sys.argv[1] in ('-h', '--help'): raise SystemExit(__doc__)
+    out = compare(Path(sys.argv[1]), Path(sys.argv[2]))
+    with pd.option_context('display.width', 250, 'display.max_colwidth', 80):
+        print(out.to_string(index=False))
+    same = out[[c for c in out.columns if c.endswith('identical')]].fillna(True).all(axis=None) if len(out) else False
+    print('identical' if same else 'DIFFERENT (or nothing to compare)')
+    sys.exit(0 if same else 1)

@@ -55,8 +55,8 @@ def main():
     env['PYTHONPATH'] = os.pathsep.join([str(ROOT)] + (['/tmp/catvae-site'] if wheels else []) + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
     py = [sys.executable]
     # 1. what machine this is
-    sh(py + ['-c', "import torch, platform; print(torch.__version__, torch.version.cuda, platform.platform()); "
-                   "print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'); print('cpu threads', torch.get_num_threads())"],
+    sh(py + ['-c', "import json, torch; from catvae.core import machine_facts; "
+                   "print(json.dumps(machine_facts('cuda' if torch.cuda.is_available() else 'cpu'), indent=1))"],
        out / 'machine.txt', 60, env)
     if a.device == 'cuda': sh(['nvidia-smi'], out / 'nvidia-smi.txt', 30, env)
     # 2. decode the photos once (every later process reads the cache)

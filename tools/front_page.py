@@ -24,7 +24,7 @@ SUMMARY_COLS = ['seed', 'model', 'kind', 'model_type', 'train_seed_offset', 'set
 
 def write_snapshot(roots, dest: Path = SNAPSHOT) -> Path:
     "Save the summary and the per-image (protocol-mean) hole PSNR of the seed folders `roots`."
-    from catvae.study import load_seeds
+    from catvae.results import load_seeds
     summary, per = load_seeds(roots)
     img = per.groupby(['seed', 'model', 'image'], as_index=False).hole_psnr.mean().round({'hole_psnr': 6})   # (seed x run x image)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,7 @@ def read_snapshot(dest: Path = SNAPSHOT) -> tuple[pd.DataFrame, pd.DataFrame, di
 
 def verdict_table(summary: pd.DataFrame, per: pd.DataFrame) -> pd.DataFrame:
     "The study's questions and verdicts (what `catvae seeds` prints)."
-    from catvae.study import comparison_pairs
+    from catvae.results import comparison_pairs
     from catvae.stats import compare_runs
     return compare_runs(per, comparison_pairs(summary))
 

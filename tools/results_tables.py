@@ -8,7 +8,7 @@ import functools, json, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from catvae.study import load_runs, load_seeds, study_comparisons
+from catvae.results import load_runs, load_seeds, study_comparisons
 from catvae.stats import paired_diff, reference_runs, compare_runs
 
 _runs = functools.lru_cache(None)(load_runs)   # each folder read (and its intervals bootstrapped) once for all its tables
@@ -90,7 +90,7 @@ def seeds_table(roots) -> str:
 
 def paired_table(root: Path) -> str:
     "One folder's questions (each learned run against the best classical fill, ...) as paired differences per protocol, intervals over images."
-    from catvae.study import comparison_pairs
+    from catvae.results import comparison_pairs
     s, per, _ = _runs(root)
     prots = [c for c in ('box', 'thin', 'medium', 'thick', 'center', 'legacy') if c in set(per.protocol)]
     rows = ['| a - b | all protocols | ' + ' | '.join(prots) + ' |', '|---|---|' + '---|' * len(prots)]
@@ -134,7 +134,7 @@ def comparisons_table(roots) -> str:
 
 def aa_table(roots) -> str:
     "Each A/A pair's per-seed difference with its per-image interval: what the test-set bootstrap of one network would claim."
-    from catvae.study import comparison_pairs
+    from catvae.results import comparison_pairs
     summary, _ = load_seeds(roots)
     rows = ['| A/A pair | per seed: difference [95% CI over test images] |', '|---|---|']
     for a, b, q in comparison_pairs(summary):

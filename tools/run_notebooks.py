@@ -8,14 +8,41 @@ Each notebook runs as `nbdev_test` runs it (cells flagged `slow`, `gpu` or `note
 then its outputs are written into the file and `nbdev_clean` strips the metadata (outputs stay: `clear_all = False`
 in settings.ini), so `make check` stays clean. The notebooks run on the synthetic cats only: the tool stops when the
 offline photos (research-only licence) are reachable, so that no photo lands in a committed notebook. Figures are
-stored as PNG at 45 dpi. A notebook that fails keeps its file unchanged, and the tool exits 1 after the others.
+drawn at 45 dpi and stored as thumbnails (`thumbnail`: at most MAX_SIDE pixels wide and about MAX_KB each, PNG with a
+palette or JPEG, whichever is smaller), so that no notebook passes 60 KB (tests/test_notebooks.py). A notebook that
+fails keeps its file unchanged, and the tool exits 1 after the others.
 """
-import os, sys, json, time, subprocess
+import base64, io, os, sys, json, time, subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = {'slow', 'gpu', 'notest'}
 SETUP = "import matplotlib; matplotlib.rcParams['figure.dpi'] = 45; matplotlib.rcParams['savefig.dpi'] = 45"
+
+MAX_SIDE, MAX_KB = 520, 14   # a committed figure: a thumbnail of the one the reader gets when running the notebook
+
+def thumbnail(png_b64: str) -> tuple[str, str]:
+    "A PNG figure (base64) as `(mime type, base64)`: at most MAX_SIDE px wide, the smaller of a palette PNG and a JPEG, shrunk to ~MAX_KB."
+    from PIL import Image
+    im = Image.open(io.BytesIO(base64.b64decode(png_b64))).convert('RGB')
+    best = None
+    for side in (MAX_SIDE, 440, 360, 300, 240):
+        w = min(im.width, side); t = im.resize((w, max(1, round(im.height * w / im.width))), Image.LANCZOS) if w < im.width else im
+        for mime, save in (('image/png', lambda b: t.quantize(64).save(b, 'PNG', optimize=True)),
+                           ('image/jpeg', lambda b: t.save(b, 'JPEG', quality=70, optimize=True))):
+            b = io.BytesIO(); save(b); data = base64.b64encode(b.getvalue()).decode()
+            if best is None or len(data) < len(best[1]): best = (mime, data)
+        if len(best[1]) <= MAX_KB * 1024: break
+    return best if len(best[1]) < len(png_b64) else ('image/png', png_b64)
+
+def _thumbnails(outputs: list) -> list:
+    "Every PNG figure of `outputs` as its thumbnail."
+    for o in outputs:
+        d = o.get('data') or {}
+        if 'image/png' in d:
+            mime, data = thumbnail(''.join(d.pop('image/png')) if isinstance(d['image/png'], list) else d.pop('image/png'))
+            d[mime] = data
+    return outputs
 
 def _plain(outputs: list) -> list:
     "execnb's outputs as nbformat JSON (plain dicts and lists), with this checkout's absolute path made relative."
@@ -46,7 +73,7 @@ def run(fn: Path) -> tuple[bool, float, str]:
     if len(raw['cells']) != len(nb.cells): return False, time.time() - t0, 'cell count changed while running'
     for c, r in zip(nb.cells, raw['cells']):
         if r['cell_type'] == 'code':
-            r['outputs'] = _plain(c.get('outputs', [])) if not skip(c) else []
+            r['outputs'] = _thumbnails(_plain(c.get('outputs', []))) if not skip(c) else []
             r['execution_count'] = None
     fn.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + '\n')
     return True, time.time() - t0, ''

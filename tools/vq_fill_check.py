@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from catvae.inpaint import load_trained, RunError
 from catvae.data import load_cats, DataSourceError
-from catvae.evaluation import evaluate_model, Autocast
+from catvae.evaluation import evaluate_model, AutocastModel
 from catvae.masking import eval_masks, EVAL_SEED
 from catvae.vqvae import true_code_psnr
 from catvae.stats import paired_diff, compare_runs
@@ -29,7 +29,7 @@ def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
     net, par = load_trained(run, any_version=any_version)
     data = load_cats(par['source'], par['size'], n_max=par.get('n_images') or None, seed=par.get('seed', 0), progress=False)
     prots = par['eval_protocols'].split(',') if isinstance(par['eval_protocols'], str) else par['eval_protocols']
-    scorer = Autocast.as_scored(net, par)                               # in the precision the run was scored in
+    scorer = AutocastModel.as_scored(net, par)                               # in the precision the run was scored in
     out = []
     for mode in ('prior', 'det'):
         net.cfg.inpaint_mode = mode
