@@ -9,14 +9,15 @@ from pathlib import Path
 from .core import project_root, MODEL_MODULES, EVAL_PROTOCOL, version_change
 
 # %% auto #0
-__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TEST_SET', 'MIN_IMAGES', 'template', 'experiment_params',
-           'parse_set', 'load_config', 'run_params', 'StudyError']
+__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TRUE_FALSE_AUTO', 'TEST_SET', 'MIN_IMAGES', 'template',
+           'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError']
 
 # %% ../nbs/19a_config.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
 SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
 TRAINING_ONLY = ('epochs', 'batch_size', 'lr', 'lr_schedule', 'train_mask', 'train_seed_offset', 'cpu_bf16',
                  'n_samples', 'n_sample_images')   # what cannot change the scores of a model without parameters (a classical fill)
+TRUE_FALSE_AUTO = ('cpu_bf16',)   # parameters that take true, false or 'auto' (decided by the run on its machine)
 TEST_SET = ('source', 'size', 'n_images', 'n_eval', 'eval_protocols')   # what decides the scored images and masks: one per study folder
 
 def template(name: str) -> Path:
@@ -46,12 +47,13 @@ def parse_set(items) -> dict:
         if k not in known: bad.append(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}"); continue
         d = known[k]
         try:
-            if isinstance(d, bool): out[k] = {'true': True, 'false': False, '1': True, '0': False}[v.strip().lower()]
+            if isinstance(d, bool) or k in TRUE_FALSE_AUTO:
+                out[k] = {'true': True, 'false': False, '1': True, '0': False, **({'auto': 'auto'} if k in TRUE_FALSE_AUTO else {})}[v.strip().lower()]
             elif isinstance(d, int): out[k] = int(v)
             elif isinstance(d, float): out[k] = float(v)
             else: out[k] = v
         except (KeyError, ValueError):
-            bad.append(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true or false'}")
+            bad.append(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true, false or auto' if k in TRUE_FALSE_AUTO else 'true or false'}")
     if bad: raise ValueError('\n'.join(bad))
     return out
 
@@ -126,7 +128,8 @@ def _run_problems(name: str, p: dict) -> list[str]:
     prots = [x.strip() for x in d['eval_protocols'].split(',')] if isinstance(d['eval_protocols'], str) else list(d['eval_protocols'])
     bad = [x for x in prots if x not in PROTOCOLS]
     if bad or not prots: out.append(f"{name}: eval_protocols {bad or '(none)'} unknown; choose from {list(PROTOCOLS)}")
-    if not isinstance(d['cpu_bf16'], bool): out.append(f"{name}: cpu_bf16 must be true or false, got {d['cpu_bf16']!r}")
+    if not (isinstance(d['cpu_bf16'], bool) or d['cpu_bf16'] == 'auto'):
+        out.append(f"{name}: cpu_bf16 must be true, false or 'auto', got {d['cpu_bf16']!r}")
     try: get_device(d['device'])
     except RuntimeError: out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or cpu")
     except Exception: out.append(f"{name}: device {d['device']!r} is not a device name; use auto, cpu, cuda, cuda:N or mps")

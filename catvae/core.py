@@ -13,9 +13,10 @@ import torch
 
 # %% auto #0
 __all__ = ['EVAL_PROTOCOL', 'MODEL_REGISTRY', 'MODEL_MODULES', 'seed_everything', 'get_device', 'cpu_model', 'machine_facts',
-           'project_root', 'runs_dir', 'cache_dir', 'shared_data_dir', 'atomic_write_text', 'atomic_write_json',
-           'atomic_torch_save', 'writable_problem', 'make_run_dir', 'timestamp', 'ModelOutput', 'register_model',
-           'model_config', 'build_model', 'code_version', 'version_change']
+           'free_cores', 'use_free_cores', 'project_root', 'runs_dir', 'cache_dir', 'shared_data_dir',
+           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'writable_problem', 'make_run_dir',
+           'timestamp', 'ModelOutput', 'register_model', 'model_config', 'build_model', 'code_version',
+           'version_change']
 
 # %% ../nbs/00_core.ipynb #864ea002
 def seed_everything(seed: int) -> torch.Generator:
@@ -63,6 +64,29 @@ def machine_facts(device: str | torch.device | None = None,   # the device a run
             'platform': platform.platform(), 'gpu': torch.cuda.get_device_name(dev) if dev is not None and dev.type == 'cuda' else None,
             'cuda': torch.version.cuda, 'deterministic_algorithms': torch.are_deterministic_algorithms_enabled(),
             'cudnn_benchmark': torch.backends.cudnn.benchmark}
+
+# %% ../nbs/00_core.ipynb #1ef0f759
+def free_cores(window: float = 0.5,   # seconds over which the other processes' load is measured
+               ) -> int:
+    "The cores that no other process is using now (at least 1): all cores minus the busy share of `/proc/stat` over `window`."
+    import time
+    n = os.cpu_count() or 1
+    def counters() -> tuple[int, int]:   # (all jiffies, idle + iowait jiffies) since boot, summed over the cores
+        with open('/proc/stat') as f: v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+    try:
+        (t0, i0), _ = counters(), time.sleep(window)
+        t1, i1 = counters()
+    except (OSError, ValueError, IndexError): return n          # no /proc (macOS, Windows): assume an idle machine
+    busy = 1 - (i1 - i0) / max(t1 - t0, 1)                      # share of all cores' time spent on work
+    return max(1, min(n, round(n * (1 - busy))))
+
+# %% ../nbs/00_core.ipynb #2f13973d
+def use_free_cores() -> int:
+    "Set torch's thread count to the free cores (or `CATVAE_THREADS`), never above its default; returns the count."
+    n = int(os.environ['CATVAE_THREADS']) if os.environ.get('CATVAE_THREADS') else min(free_cores(), torch.get_num_threads())
+    torch.set_num_threads(max(1, n))
+    return torch.get_num_threads()
 
 # %% ../nbs/00_core.ipynb #50838520
 def project_root() -> Path:

@@ -52,7 +52,7 @@ def _per_image(d: Path, par: dict, met: dict) -> pd.DataFrame | None:
 def _run_row(d: Path, par: dict, met: dict, pi: pd.DataFrame | None, intervals: bool) -> dict:
     "One run's row of the summary: what it is, its settings, its overall scores with intervals, its sample and model stats."
     from catvae.metrics import summarize
-    settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'device', *RUNNER_PARAMS)}
+    settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'precision_probe', 'device', *RUNNER_PARAMS)}
     row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
            'train_seed_offset': par.get('train_seed_offset', 0), 'settings': json.dumps(settings, sort_keys=True, default=str),
            'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds'), 'model_version': par.get('model_version', 1)}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #443ad2fe
 from __future__ import annotations
-import math, random, time, warnings
+import json, math, random, time, warnings
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -18,7 +18,8 @@ from .metrics import hole_metrics
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'lr_factor', 'TrainConfig', 'device_batches', 'n_batches', 'configure_optimizers', 'backward_step',
-           'default_step', 'NonFiniteLossError', 'validation_set', 'validate', 'train', 'plot_curves']
+           'default_step', 'NonFiniteLossError', 'validation_set', 'validate', 'train', 'probe_cpu_bf16',
+           'cpu_precision', 'plot_curves']
 
 # %% ../nbs/04_training.ipynb #96062732
 SCHEDULES = ('cosine', 'constant')
@@ -237,6 +238,47 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
             atomic_write_text(Path(run_dir) / 'curves.csv', pd.DataFrame(history).to_csv(index=False))
     model.eval()
     return pd.DataFrame(history)
+
+# %% ../nbs/04_training.ipynb #305328ef
+def probe_cpu_bf16(model: nn.Module,     # the model about to be trained (not changed)
+                   data,                 # its data: the probe uses the first batch of `data.train`
+                   cfg: TrainConfig,     # batch size, masks and learning rate of the run
+                   steps: int = 3,       # timed steps per precision, after one warm-up step
+                   gain: float = 0.9,    # bf16 is chosen when its step takes at most this share of fp32's
+                   ) -> dict:
+    "`{'bf16': choose it?, 'fp32_s', 'bf16_s'}` (median seconds per step) from training steps of a copy of `model` on the CPU."
+    import copy, statistics
+    states = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):                             # the run's own random streams stay where they are
+        g = torch.Generator().manual_seed(0)
+        x, m = next(device_batches(data.train[:cfg.batch_size], cfg.batch_size, g, cfg.mask, cfg.flip))   # (B, 3, H, W)
+        secs = {}
+        for bf16 in (False, True):
+            net = copy.deepcopy(model).cpu().train(); opts = configure_optimizers(net, cfg.lr)
+            step_fn = getattr(net, 'train_step', None)
+            times = []
+            for _ in range(steps + 1):
+                t0 = time.perf_counter()
+                with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+                    step_fn(x, m, opts, 0, 1) if step_fn else default_step(net, x, m, opts, 0, cfg.grad_clip)
+                times.append(time.perf_counter() - t0)
+            secs[bf16] = statistics.median(times[1:])
+    random.setstate(states[0]); np.random.set_state(states[1])
+    return {'bf16': secs[True] <= gain * secs[False], 'fp32_s': round(secs[False], 4), 'bf16_s': round(secs[True], 4)}
+
+# %% ../nbs/04_training.ipynb #a7be9648
+def cpu_precision(model: nn.Module, data, cfg: TrainConfig,
+                  key: dict,                 # what the choice depends on: machine facts, model name and settings, sizes
+                  cache: Path | None = None,  # the JSON file of earlier choices (None: probe every time)
+                  ) -> dict:
+    "`probe_cpu_bf16`'s choice for `key`: the one made earlier on this machine when `cache` holds it (`cached: True`)."
+    k = json.dumps(key, sort_keys=True, default=str)
+    try: known = json.loads(cache.read_text()) if cache is not None and cache.exists() else {}
+    except (OSError, ValueError): known = {}
+    if k in known: return {**known[k], 'cached': True}
+    probe = probe_cpu_bf16(model, data, cfg)
+    if cache is not None: atomic_write_text(cache, json.dumps({**known, k: probe}, indent=1))
+    return {**probe, 'cached': False}
 
 # %% ../nbs/04_training.ipynb #3d66a8de
 def plot_curves(history: pd.DataFrame, path=None, title: str = ''):

@@ -92,6 +92,18 @@ def test_runs_record_every_experiment_parameter(study):
     rec = json.loads((out / 'vae' / 'params.json').read_text())
     assert set(experiment_params()) - set(RUNNER_PARAMS) <= set(rec)
 
+def test_runs_choose_their_precision_and_threads(study):
+    "cpu_bf16='auto' (the default): a learned run times both precisions and records the choice; every run records its threads and phases."
+    _, out, _, _ = study
+    rec, met = (json.loads((out / 'vae' / f).read_text()) for f in ('params.json', 'metrics.json'))
+    probe = rec['precision_probe']
+    assert rec['cpu_bf16'] == 'auto' and probe['fp32_s'] > 0 and probe['bf16_s'] > 0
+    assert rec['scored_in'] == ('bf16' if probe['bf16'] else 'fp32')
+    assert probe['bf16'] == (probe['bf16_s'] <= 0.9 * probe['fp32_s'])
+    assert 'precision_probe' not in json.loads((out / 'mean_fill' / 'params.json').read_text())   # nothing to train
+    assert 1 <= met['machine']['threads'] <= met['machine']['cores'] and met['machine']['cpu']
+    assert {'data', 'train', 'score', 'samples', 'likelihood', 'figures'} <= set(met['phase_seconds'])
+
 def test_set_unknown_key_is_one_line(capsys):
     from catvae.cli import main
     with pytest.raises(SystemExit) as e: main(['study', '--set', 'nope=1', '--models', 'vae'])
