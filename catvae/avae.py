@@ -18,7 +18,8 @@ __all__ = ['GaussianHead', 'AuxiliaryPosterior', 'AuxVAEConfig', 'AuxHeads', 'Au
 
 # %% ../nbs/13_avae.ipynb #866d46df
 class GaussianHead(nn.Module):
-    "MLP `in_dim -> (mu, logvar)`, each (..., out_dim), with `depth` hidden SiLU layers and an optional linear skip."
+    """MLP `in_dim -> (mu, logvar)`, each (..., out_dim), with `depth` hidden SiLU layers and an optional
+    linear skip."""
     def __init__(self, in_dim: int, out_dim: int, hidden: int = 256, depth: int = 2, skip: bool = False):
         super().__init__()
         dims = [in_dim] + [hidden] * depth
@@ -63,7 +64,8 @@ class AuxVAEConfig(VAEConfig):
 
 # %% ../nbs/13_avae.ipynb #3802df9f
 class AuxHeads(nn.Module):
-    "q(a | x, c), q(z | a, x, c) and the reverse model p(a | x, z, c): convolutional heads at the latent's resolution."
+    """q(a | x, c), q(z | a, x, c) and the reverse model p(a | x, z, c): convolutional heads at the latent's
+    resolution."""
     def __init__(self, c: int, z_ch: int, a_ch: int):
         super().__init__()
         head = lambda c_in, c_out: nn.Sequential(nn.Conv2d(c_in, c, 3, 1, 1), nn.SiLU(), nn.Conv2d(c, 2 * c_out, 1))
@@ -78,20 +80,28 @@ class AuxVAE(VAE):
         self.aux = AuxHeads(self.net.widths[self.net.z_level], cfg.z_ch, cfg.a_ch)
         self.heads.post = None                  # q(z | x, c) is replaced by q(z | a, x, c)
 
+# %% ../nbs/13_avae.ipynb #767fb8e4
+# the auxiliary VAE's claims: a richer posterior (a smaller inference gap) and a better reconstruction likelihood
+AuxVAE.claims = (('gap_nats', 'a richer posterior: a smaller inference gap', 'vae'),
+                 ('hole_bpd', 'better reconstruction: fewer hole bits/dim', 'vae'))
+
 # %% ../nbs/13_avae.ipynb #bff18ec6
 @patch
 def latent(self: AuxVAE, h, x, m) -> dict:
-    "One draw a ~ q(a | x, c), z ~ q(z | a, x, c); closed-form KL of z given a per dimension, the auxiliary terms in `kl_extra`."
+    """One draw a ~ q(a | x, c), z ~ q(z | a, x, c); closed-form KL of z given a per dimension, the auxiliary
+    terms in `kl_extra`."""
     stats = LatentHeads._stats
     mu_p, logvar_p = self.heads.p(h)
-    g = torch.cat([h, self.heads.image_enc(torch.cat([x, m], 1))], 1)  # (B, 2c, r, r): what the posterior reads
+    # (B, 2c, r, r): what the posterior reads
+    g = torch.cat([h, self.heads.image_enc(torch.cat([x, m], 1))], 1)
     mu_a, logvar_a = stats(self.aux.q_a(g))
     a = reparameterize(mu_a, logvar_a)                                  # (B, a_ch, r, r)
     mu_q, logvar_q = stats(self.aux.q_z(torch.cat([g, a.to(g.dtype)], 1)))
     z = reparameterize(mu_q, logvar_q)                                  # (B, z_ch, r, r)
     mu_r, logvar_r = stats(self.aux.p_a(torch.cat([g, z.to(g.dtype)], 1)))
     kl_dim = kl_per_dim(mu_q, logvar_q, mu_p, logvar_p)                # (B, D)
-    kl_a = gaussian_log_ratio(a, mu_a, logvar_a, mu_r, logvar_r)        # (B,): log q(a) - log p(a | x, z, c), one draw
+    # (B,): log q(a) - log p(a | x, z, c), one draw
+    kl_a = gaussian_log_ratio(a, mu_a, logvar_a, mu_r, logvar_r)
     log_ratio = gaussian_log_ratio(z, mu_q, logvar_q, mu_p, logvar_p) + kl_a
     return dict(z=z, a=a, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim, kl_extra=kl_a,
                 log_ratio=log_ratio, mu_a=mu_a, logvar_a=logvar_a, mu_r=mu_r, logvar_r=logvar_r)

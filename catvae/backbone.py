@@ -9,25 +9,28 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .core import ModelOutput, register_model
 from .masking import check_mask
 
 # %% auto #0
 __all__ = ['LOG2PI', 'push_pull_fill', 'discretized_logistic_logp', 'hole_dims', 'hole_nll', 'gaussian_log_prob',
            'reparameterize', 'kl_normal', 'kl_per_dim', 'gaussian_log_ratio', 'per_dim_objective', 'bits_per_hole_dim',
-           'iw_average', 'ResBlock', 'ContextUNet', 'UNetConfig', 'UNet']
+           'iw_average', 'ResBlock', 'ContextUNet', 'UNetConfig', 'UNet', 'PushPullConfig', 'PushPull']
 
 # %% ../nbs/08_backbone.ipynb #24dddd73
 def push_pull_fill(x: torch.Tensor,   # images (B, C, H, W); hole pixels are ignored
                    m: torch.Tensor,   # masks (B, 1, H, W), 1 = hole
                    n_smooth: int = 8, # Jacobi steps per pyramid level
                    ) -> torch.Tensor:
-    "Fill the hole of `x` from its known pixels with a masked image pyramid; known pixels are returned unchanged."
+    """Fill the hole of `x` from its known pixels with a masked image pyramid; known pixels are returned
+    unchanged."""
     known = 1 - m.float()
     xs, ws = [x.float() * known], [known]                      # push: (B, C, H/2^l, W/2^l) and (B, 1, ...)
     while min(xs[-1].shape[-2:]) > 1:
         xs.append(F.avg_pool2d(xs[-1], 2)); ws.append(F.avg_pool2d(ws[-1], 2))
-    fill = torch.where(ws[-1] > 0, xs[-1] / ws[-1].clamp_min(1e-8), torch.full_like(xs[-1], .5))   # nothing known: grey
+    # nothing known: grey
+    fill = torch.where(ws[-1] > 0, xs[-1] / ws[-1].clamp_min(1e-8), torch.full_like(xs[-1], .5))
     for xl, wl in zip(reversed(xs[:-1]), reversed(ws[:-1])):    # pull: coarse to fine
         up = F.interpolate(fill, size=xl.shape[-2:], mode='bilinear', align_corners=False)
         val, w = xl / wl.clamp_min(1e-8), wl.sqrt()
@@ -43,7 +46,8 @@ def discretized_logistic_logp(x: torch.Tensor,      # 8-bit values k/255, any sh
                               log_s: torch.Tensor,  # log scales, same shape
                               bins: int = 255,      # bins - 1: pixel values are k/bins
                               ) -> torch.Tensor:
-    "log P(x) (nats) of each value under a logistic discretised to the bins of width 1/`bins`; edge bins open."
+    """log P(x) (nats) of each value under a logistic discretised to the bins of width 1/`bins`; edge bins
+    open."""
     x, mu, log_s = x.float(), mu.float(), log_s.float()
     inv_s, half = torch.exp(-log_s), .5 / bins
     c = x - mu
@@ -51,7 +55,8 @@ def discretized_logistic_logp(x: torch.Tensor,      # 8-bit values k/255, any sh
     log_cdf_plus = plus - F.softplus(plus)                     # log sigmoid(plus): the lowest bin
     log_sf_minus = -F.softplus(minus)                          # log (1 - sigmoid(minus)): the highest bin
     mass = torch.sigmoid(plus) - torch.sigmoid(minus)
-    mid = inv_s * c                                            # tiny bins: density at the centre times the width
+    # tiny bins: density at the centre times the width
+    mid = inv_s * c
     log_mid = mid - log_s - 2 * F.softplus(mid) - math.log(bins)
     inner = torch.where(mass > 1e-5, torch.log(mass.clamp_min(1e-12)), log_mid)
     return torch.where(x < half, log_cdf_plus, torch.where(x > 1 - half, log_sf_minus, inner))
@@ -81,7 +86,8 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/08_backbone.ipynb #6dfba5b0
 def kl_normal(mu_q, logvar_q, mu_p=None, logvar_p=None) -> torch.Tensor:
-    "KL(N(mu_q, exp(logvar_q)) || N(mu_p, exp(logvar_p))) summed over the last dim; the prior defaults to N(0, I)."
+    """KL(N(mu_q, exp(logvar_q)) || N(mu_p, exp(logvar_p))) summed over the last dim; the prior defaults to
+    N(0, I)."""
     mu_q, logvar_q = mu_q.float(), logvar_q.float()
     mu_p = torch.zeros_like(mu_q) if mu_p is None else mu_p.float()
     logvar_p = torch.zeros_like(logvar_q) if logvar_p is None else logvar_p.float()
@@ -92,12 +98,15 @@ def _per_image(t): return t.flatten(1)         # (B, ...) -> (B, D)
 
 # %% ../nbs/08_backbone.ipynb #1cdf1d48
 def kl_per_dim(mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
-    "Per image, the closed-form KL of q to p per dimension, for diagonal Gaussians given as (B, ...) tensors: (B, D)."
-    return kl_normal(*(_per_image(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))   # (B, D, 1) -> (B, D)
+    """Per image, the closed-form KL of q to p per dimension, for diagonal Gaussians given as (B, ...)
+    tensors: (B, D)."""
+    # (B, D, 1) -> (B, D)
+    return kl_normal(*(_per_image(t)[..., None] for t in (mu_q, logvar_q, mu_p, logvar_p)))
 
 # %% ../nbs/08_backbone.ipynb #39baf2ff
 def gaussian_log_ratio(v, mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
-    "Per image, log q(v) - log p(v) of a draw `v` under diagonal Gaussians q and p, all (B, ...) tensors: (B,)."
+    """Per image, log q(v) - log p(v) of a draw `v` under diagonal Gaussians q and p, all (B, ...) tensors:
+    (B,)."""
     v = _per_image(v)
     return gaussian_log_prob(v, _per_image(mu_q), _per_image(logvar_q)) - gaussian_log_prob(v, _per_image(mu_p), _per_image(logvar_p))
 
@@ -116,7 +125,8 @@ def bits_per_hole_dim(nats: torch.Tensor,   # (B,) nats over each image's hole
                       m: torch.Tensor,      # masks (B, 1, H, W)
                       batch: bool = False,  # one figure for the batch: sum of nats / sum of hole dims
                       ) -> torch.Tensor:
-    "Nats -> bits per hole dimension: per image (B,), or over the batch (a scalar) with `batch=True`; the one conversion."
+    """Nats -> bits per hole dimension: per image (B,), or over the batch (a scalar) with `batch=True`; the
+    one conversion."""
     if batch: return nats.sum() / hole_dims(m).sum().clamp_min(1) / math.log(2)
     return nats / (hole_dims(m).clamp_min(1) * math.log(2))
 
@@ -138,15 +148,20 @@ class ResBlock(nn.Module):
 
 # %% ../nbs/08_backbone.ipynb #f041bb37
 class ContextUNet(nn.Module):
-    "U-Net from `c_in` channels at `size` px to `c_out` channels; `encode` gives the skips, `decode(skips, z)` the output."
+    """U-Net from `c_in` channels at `size` px to `c_out` channels; `encode` gives the skips, `decode(skips,
+    z)` the output."""
     def __init__(self, size: int = 64, c_in: int = 7, c_out: int = 6, ch: int = 16, max_ch: int = 128,
                  z_ch: int = 0,      # channels of the latent injected into the decoder (0: none)
                  z_res: int = 8):    # resolution at which it enters
         super().__init__()
         n = int(math.log2(size // 4))
         if 4 * 2 ** n != size: raise ValueError(f"image size must be 4 * 2**k, got {size}")
-        if z_ch and z_res not in [size >> l for l in range(n + 1)]: raise ValueError(f"z_res must be one of the U-Net's resolutions, got {z_res}")
-        self.widths = [min(ch * 2 ** l, max_ch) for l in range(n + 1)]       # level l has resolution size / 2**l
+        if z_ch and z_res not in [size >> l for l in range(n + 1)]: raise ValueError("z_res must be one of "
+                                                                                     "the U-Net's "
+                                                                                     "resolutions, got "
+                                                                                     f"{z_res}")
+        # level l has resolution size / 2**l
+        self.widths = [min(ch * 2 ** l, max_ch) for l in range(n + 1)]
         self.z_ch, self.z_level = z_ch, (int(math.log2(size // z_res)) if z_ch else None)
         w = self.widths
         self.stem = nn.Sequential(nn.Conv2d(c_in, w[0], 3, 1, 1), _gn(w[0]), nn.SiLU())
@@ -162,15 +177,19 @@ class ContextUNet(nn.Module):
         for d in self.down: skips.append(d(skips[-1]))
         return skips
 
-    def decode(self, skips: list, z: torch.Tensor | None = None) -> torch.Tensor:
-        "(B, c_out, S, S) float32 from the encoder features `skips` and, if the net has one, the latent z (B, z_ch, z_res, z_res)."
-        h = skips[-1]
-        for l in reversed(range(len(self.lift))):                      # from level l+1 up to level l
-            if l + 1 == self.z_level: h = torch.cat([h, z.to(h.dtype)], 1)   # (B, w + z_ch, r, r)
-            h = F.interpolate(self.lift[l](h), scale_factor=2, mode='nearest')
-            h = self.mix[l](torch.cat([h, skips[l]], 1))                  # (B, 2 w_l, r', r') -> (B, w_l, r', r')
-        with torch.autocast(h.device.type, enabled=False):
-            return self.head(h.float())
+# %% ../nbs/08_backbone.ipynb #2c6c9cdb
+@patch
+def decode(self: ContextUNet, skips: list, z: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, c_out, S, S) float32 from the encoder features `skips` and, if the net has one, the latent z
+    (B, z_ch, z_res, z_res)."""
+    h = skips[-1]
+    for l in reversed(range(len(self.lift))):                      # from level l+1 up to level l
+        if l + 1 == self.z_level: h = torch.cat([h, z.to(h.dtype)], 1)   # (B, w + z_ch, r, r)
+        h = F.interpolate(self.lift[l](h), scale_factor=2, mode='nearest')
+        # (B, 2 w_l, r', r') -> (B, w_l, r', r')
+        h = self.mix[l](torch.cat([h, skips[l]], 1))
+    with torch.autocast(h.device.type, enabled=False):
+        return self.head(h.float())
 
 # %% ../nbs/08_backbone.ipynb #1089740b
 @dataclass
@@ -180,7 +199,8 @@ class UNetConfig:
     ch: int = 16                   # width at full resolution; doubles per level
     max_ch: int = 128              # width cap
     n_smooth: int = 8              # Jacobi steps per level of the push-pull fill
-    init_log_scale: float = -3.0   # initial log-scale of the logistic (s = 0.05: the size of a typical hole error)
+    # initial log-scale of the logistic (s = 0.05: the size of a typical hole error)
+    init_log_scale: float = -3.0
     grad_clip: float = 10.0        # gradient-norm clip; with per-dimension losses the norm is of order 1
 
 # %% ../nbs/08_backbone.ipynb #2c4960b4
@@ -194,7 +214,8 @@ class UNet(nn.Module):
         with torch.no_grad(): self.net.head.bias[3:].fill_(cfg.init_log_scale)
 
     def context(self, x, m):
-        "`(fill, skips)` of the masked image: the push-pull fill (B, 3, H, W) and the U-Net's encoder features."
+        """`(fill, skips)` of the masked image: the push-pull fill (B, 3, H, W) and the U-Net's encoder
+        features."""
         check_mask(x, m)
         xk = x * (1 - m)
         fill = push_pull_fill(xk, m, self.cfg.n_smooth)
@@ -217,8 +238,34 @@ class UNet(nn.Module):
         "The logistic's mean."
         return self.predict(*self.context(x, m))[0]
 
+# %% ../nbs/08_backbone.ipynb #1a52dc99
+@patch
+@torch.no_grad()
+def hole_log_weights(self: UNet, x, m, k: int = 1):
+    "The exact log-likelihood as one importance weight (1, B): no latent, so its ELBO and IW bound agree (gap 0)."
+    return self.hole_log_likelihood(x, m)[None]
+
+# %% ../nbs/08_backbone.ipynb #35553c82
+@patch
+@torch.no_grad()
+def hole_log_likelihood(self: UNet, x, m, k: int = 1):
+    """log P(x_hole | context) per image (nats), exact: (B,). (`k` is unused: there is nothing to
+    integrate.)"""
+    mu, log_s = self.predict(*self.context(x, m))
+    return -hole_nll(x, mu, log_s, m)
+
+# %% ../nbs/08_backbone.ipynb #5e170817
+@dataclass
+class PushPullConfig:
+    "The push-pull fill as an inpainter of its own."
+    size: int = 64
+    n_smooth: int = UNetConfig.n_smooth   # the backbone's own smoothing: the row shows what the networks are given
+
+@register_model('push_pull', PushPullConfig)
+class PushPull(nn.Module):
+    "The backbone's input fill, scored as a classical fill: nothing to train."
+    def __init__(self, cfg: PushPullConfig = PushPullConfig()):
+        super().__init__(); self.cfg = cfg
+
     @torch.no_grad()
-    def hole_log_likelihood(self, x, m, k: int = 1):
-        "log P(x_hole | context) per image (nats), exact: (B,). (`k` is unused: there is nothing to integrate.)"
-        mu, log_s = self.predict(*self.context(x, m))
-        return -hole_nll(x, mu, log_s, m)
+    def inpaint(self, x, m): return push_pull_fill(x * (1 - m), m, self.cfg.n_smooth)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, os, sys
 import pandas as pd
 from .config import parse_set, experiment_params, RUNNER_PARAMS, SET_ELSEWHERE
-from .results import seed_summary, study_comparisons
+from .results import seed_summary, study_comparisons, claims_table
 from .study import run_study, render_report
 from . import inpaint as ip
 
@@ -16,7 +16,8 @@ __all__ = ['add_args', 'main']
 
 # %% ../nbs/22_cli.ipynb #e817cb68
 def _arg_type(anno, default):
-    "int, float or str for a parameter, from its annotation (a string under `from __future__ import annotations`) or default."
+    """int, float or str for a parameter, from its annotation (a string under `from __future__ import
+    annotations`) or default."""
     s = (anno if isinstance(anno, str) else getattr(anno, '__name__', '')).replace(' ', '').split('|')
     for t in (int, float):
         if t.__name__ in s: return t
@@ -47,7 +48,8 @@ def add_args(parser,              # an argparse parser (or sub-parser)
 def main(argv=None):
     "The `catvae` command."
     import warnings
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"catvae: warning: {msg}\n"   # one line, not Python's source line
+    # one line, not Python's source line
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"catvae: warning: {msg}\n"
     ap = argparse.ArgumentParser(prog='catvae', description='catvae: VAE inpainting study of cat photos')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='train and evaluate every model of a config, then render the report')
@@ -61,18 +63,21 @@ def main(argv=None):
     cmds['report'] = (render_report, add_args(r, render_report, skip=('log',), positional=('root',)))
     i = sub.add_parser('inpaint', help='inpaint your own photo with a trained run (or a classical fill)')
     cmds['inpaint'] = (ip.inpaint_file, add_args(i, ip.inpaint_file, skip=('log',), positional=('run', 'image')))
-    e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never saw')
+    e = sub.add_parser('evaluate', help='score every trained run of a study on a folder of photos it never '
+                                        'saw')
     cmds['evaluate'] = (ip.evaluate_photos, add_args(e, ip.evaluate_photos, skip=('log',), positional=('study',)))
     a = ap.parse_args(argv)
     try: return _main(ap, a, cmds)
     except KeyboardInterrupt:
-        ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the others from their last checkpoint\n")
-    except BrokenPipeError:                                    # e.g. `catvae seeds ... | head`: the reader left, nothing to report
+        ap.exit(130, f"catvae {a.cmd}: interrupted; finished runs are kept, and the same command resumes the "
+                     "others from their last checkpoint\n")
+    except BrokenPipeError:  # e.g. `catvae seeds ... | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
 
 # %% ../nbs/22_cli.ipynb #708cfd1c
 def _main(ap, a, cmds):
-    kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}   # the parsed options, as the function's keyword arguments
+    # the parsed options, as the function's keyword arguments
+    kw = lambda c: {k: getattr(a, k) for k in cmds[c][1]}
     if a.cmd == 'study':
         try: st = run_study(**kw('study'), overrides=parse_set(a.set))
         except (ValueError, OSError) as e: ap.exit(2, ''.join(f"catvae study: {l}\n" for l in str(e).splitlines()))
@@ -86,15 +91,26 @@ def _main(ap, a, cmds):
             print('hole PSNR (dB) per run and seed, mean over every (protocol, image) pair')
             print(ss.round(3).to_string(index=False, na_rep='-')); print()
             if len(cmp) and cmp.n_seeds.max() > 1:
-                print(f"verdicts over training seeds and test images (new seeds, new photos of the same kind): "
-                      f"better / worse / equivalent within +-{cmp.margin.iloc[0]} dB / inconclusive; intervals Bonferroni over "
-                      f"the {cmp.m.max()} questions (the A/A twin alone); gap_80: the gap these seeds find at 80% power")
+                print("verdicts over training seeds and test images (new seeds, new photos of the same "
+                      "kind): "
+                      f"better / worse / equivalent within +-{cmp.margin.iloc[0]} dB / inconclusive; "
+                      "intervals Bonferroni over "
+                      f"the {cmp.m.max()} questions (the A/A twin alone); gap_80: the gap these seeds find "
+                      "at 80% power")
                 cols = ['a', 'b', 'question', 'n_seeds', 'diff', 'low', 'high', 'eq_low', 'eq_high', 'p_adj', 'verdict', 'gap_80', 'seeds_for_margin']
                 print(cmp[cols].round(3).to_string(index=False, na_rep='-'))
-            else: print('one seed folder: no seed-level comparison (run the study with --seeds 3, or add folders of other seeds)')
+                ct = claims_table(a.runs)
+                if len(ct):
+                    print("\neach paper's claims against the model it extends (one Bonferroni family; 'better' is the "
+                          "claimed direction; n_images: the subset the metric is computed on)")
+                    cols = ['question', 'a', 'b', 'metric', 'n_seeds', 'n_images', 'diff', 'low', 'high', 'verdict']
+                    print(ct[cols].round(4).to_string(index=False, na_rep='-'))
+            else: print('one seed folder: no seed-level comparison (run the study with --seeds 3, or add '
+                        'folders of other seeds)')
         return 0
     try:
         res = cmds[a.cmd][0](**kw(a.cmd))
         for f in (res if isinstance(res, list) else [res]): print(f)
         return 0
-    except (ValueError, OSError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")
+    except (ValueError, OSError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: "
+                                                                  f"{str(err).splitlines()[0]}\n")

@@ -9,16 +9,20 @@ from pathlib import Path
 from .core import project_root, MODEL_MODULES, EVAL_PROTOCOL, version_change
 
 # %% auto #0
-__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TRUE_FALSE_AUTO', 'TEST_SET', 'MIN_IMAGES', 'template',
+__all__ = ['RUNNER_PARAMS', 'SET_ELSEWHERE', 'TRAINING_ONLY', 'TRUE_FALSE_AUTO', 'TEST_SET', 'INTEGERS', 'MIN_IMAGES', 'template',
            'experiment_params', 'parse_set', 'load_config', 'run_params', 'StudyError']
 
 # %% ../nbs/19a_config.ipynb #30d39e6f
 RUNNER_PARAMS = ('out_dir', 'progress')   # set by the runner for each run, never by a config
-SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')   # per run in a config, or --seed / --seeds: not --set
-TRAINING_ONLY = ('epochs', 'batch_size', 'lr', 'lr_schedule', 'train_mask', 'train_seed_offset', 'cpu_bf16',
-                 'n_samples', 'n_sample_images')   # what cannot change the scores of a model without parameters (a classical fill)
-TRUE_FALSE_AUTO = ('cpu_bf16',)   # parameters that take true, false or 'auto' (decided by the run on its machine)
-TEST_SET = ('source', 'size', 'n_images', 'n_eval', 'eval_protocols')   # what decides the scored images and masks: one per study folder
+# per run in a config, or --seed / --seeds: not --set
+SET_ELSEWHERE = ('model', 'model_kwargs', 'seed', 'train_seed_offset')
+TRAINING_ONLY = ('epochs', 'batch_size', 'lr', 'lr_schedule', 'train_mask', 'train_seed_offset', 'cpu_bf16', 'mask_bank',
+                 # what cannot change the scores of a model without parameters (a classical fill)
+                 'n_samples', 'n_sample_images')
+# parameters that take true, false or 'auto' (decided by the run on its machine)
+TRUE_FALSE_AUTO = ('cpu_bf16',)
+# what decides the scored images and masks: one per study folder
+TEST_SET = ('source', 'size', 'n_images', 'n_eval', 'eval_protocols')
 
 def template(name: str) -> Path:
     "Path of the notebook `name` in `nbs/experiments/` ('experiment' or 'report')."
@@ -27,7 +31,8 @@ def template(name: str) -> Path:
 # %% ../nbs/19a_config.ipynb #ef188c98
 @functools.lru_cache(None)
 def experiment_params() -> dict:
-    "`{name: default}` of the experiment notebook's `parameters` cell: the one list of what a run can be given."
+    """`{name: default}` of the experiment notebook's `parameters` cell: the one list of what a run can be
+    given."""
     nb = json.loads(template('experiment').read_text())
     cell = next(c for c in nb['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
     body = ast.parse(''.join(cell['source'])).body
@@ -35,14 +40,16 @@ def experiment_params() -> dict:
 
 # %% ../nbs/19a_config.ipynb #51847457
 def parse_set(items) -> dict:
-    "`['epochs=1', 'lr=3e-3']` -> `{'epochs': 1, 'lr': 0.003}`, typed like each parameter's default; unknown keys are an error."
+    """`['epochs=1', 'lr=3e-3']` -> `{'epochs': 1, 'lr': 0.003}`, typed like each parameter's default; unknown
+    keys are an error."""
     known = {k: v for k, v in experiment_params().items() if k not in RUNNER_PARAMS + SET_ELSEWHERE}
     out, bad = {}, []   # every bad item, one line each
     for it in items or []:
         k, sep, v = it.partition('=')
         k = k.strip()
         if k in SET_ELSEWHERE: bad.append(f"--set {it!r}: {k} is not set for every run at once; "
-                                          + ("use --seed S or --seeds S" if k == 'seed' else "set it per run in the config")); continue
+                                          + ("use --seed S or --seeds S" if k == 'seed' else "set it per run "
+                                                                                             "in the config")); continue
         if not sep: bad.append(f"--set {it!r}: expected key=value, e.g. epochs=1"); continue
         if k not in known: bad.append(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}"); continue
         d = known[k]
@@ -53,7 +60,8 @@ def parse_set(items) -> dict:
             elif isinstance(d, float): out[k] = float(v)
             else: out[k] = v
         except (KeyError, ValueError):
-            bad.append(f"--set {it!r}: {k} takes {'an integer' if type(d) is int else 'a number' if type(d) is float else 'true, false or auto' if k in TRUE_FALSE_AUTO else 'true or false'}")
+            bad.append(f"--set {it!r}: {k} takes "
+                       f"{'an integer' if type(d) is int else 'a number' if type(d) is float else 'true, false or auto' if k in TRUE_FALSE_AUTO else 'true or false'}")
     if bad: raise ValueError('\n'.join(bad))
     return out
 
@@ -66,7 +74,8 @@ def _is_int(v) -> bool:
 def _check_keys(d: dict, where: str) -> None:
     allowed = set(experiment_params()) - set(RUNNER_PARAMS)
     extra = set(d) - allowed
-    if extra: raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: {sorted(allowed)}")
+    if extra: raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: "
+                               f"{sorted(allowed)}")
 
 # %% ../nbs/19a_config.ipynb #2c3ef62b
 def load_config(config) -> dict:
@@ -75,15 +84,22 @@ def load_config(config) -> dict:
     else:
         p = Path(config)
         if not p.is_file(): p = project_root() / 'configs' / f'{config}.json'
-        if not p.is_file(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file and configs/{config}.json)")
+        if not p.is_file(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file "
+                                                    f"and configs/{config}.json)")
         try: cfg = json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{p} is not valid JSON: {e}") from None
-    if not isinstance(cfg, dict): raise ValueError(f"a study config is a JSON object with 'models', got a {type(cfg).__name__}")
-    if not isinstance(cfg.get('models'), dict) or not cfg['models']: raise ValueError("a study config needs a non-empty 'models' object")
-    if not isinstance(cfg.get('defaults', {}), dict): raise ValueError("'defaults' of a study config must be a JSON object")
+    if not isinstance(cfg, dict): raise ValueError("a study config is a JSON object with 'models', got a "
+                                                   f"{type(cfg).__name__}")
+    if not isinstance(cfg.get('models'), dict) or not cfg['models']: raise ValueError("a study config needs "
+                                                                                      "a non-empty 'models' "
+                                                                                      "object")
+    if not isinstance(cfg.get('defaults', {}), dict): raise ValueError("'defaults' of a study config must be "
+                                                                       "a JSON object")
     if lists := [m for m, o in cfg['models'].items() if not isinstance(o, dict)]:
-        raise ValueError(f"each entry of 'models' is a JSON object of settings ({{}} for none); not so for {lists}")
-    groups = cfg.get('groups', {})   # settings shared by some runs: an entry's "group" names one, its own keys win
+        raise ValueError(f"each entry of 'models' is a JSON object of settings ({{}} for none); not so for "
+                         f"{lists}")
+    # settings shared by some runs: an entry's "group" names one, its own keys win
+    groups = cfg.get('groups', {})
     if not isinstance(groups, dict) or any(not isinstance(g, dict) for g in groups.values()):
         raise ValueError("'groups' of a study config must be a JSON object of JSON objects")
     if bad := sorted({o['group'] for o in cfg['models'].values() if 'group' in o} - set(groups)):
@@ -91,7 +107,8 @@ def load_config(config) -> dict:
     cfg = {**cfg, 'models': {m: {**groups.get(o.get('group'), {}), **{k: v for k, v in o.items() if k != 'group'}}
                              for m, o in cfg['models'].items()}}
     bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
-    if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
+    if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from "
+                             f"{sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
     seeds = cfg.get('seeds', 1)
     if not _is_int(seeds) or seeds < 1: raise ValueError(f"'seeds' must be an integer >= 1, got {seeds!r}")
@@ -99,7 +116,8 @@ def load_config(config) -> dict:
 
 # %% ../nbs/19a_config.ipynb #edfaaf71
 def run_params(cfg: dict, run: str, out: Path, device: str | None = None) -> dict:
-    "The papermill parameters of the run `run` (a key of the config's `models`; its `model` field, if any, names the model)."
+    """The papermill parameters of the run `run` (a key of the config's `models`; its `model` field, if any,
+    names the model)."""
     p = {**cfg['defaults'], **cfg['models'][run], 'out_dir': str(out / run), 'progress': False}
     p['model'] = cfg['models'][run].get('model', run)
     if device: p['device'] = device
@@ -111,28 +129,47 @@ class StudyError(ValueError):
     "A problem with a study's settings, folders or data, found before any model runs (one line per problem)."
 
 # %% ../nbs/19a_config.ipynb #8633e35b
-def _run_problems(name: str, p: dict) -> list[str]:
-    "Problems with the resolved parameters `p` of the run `name` (empty if none)."
-    from catvae.core import model_config, get_device
+INTEGERS = (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('n_sample_images', 1),
+            ('seed', 0), ('train_seed_offset', 0), ('mask_bank', 0))   # (parameter, its least value)
+
+def _setting_problems(name: str, d: dict) -> list[str]:
+    "Problems with the run `name`'s settings `d` (every parameter resolved), one line each."
+    from catvae.core import get_device
     from catvae.masking import PROTOCOLS
-    from catvae.training import SCHEDULES, _is_trainable
-    d = {**experiment_params(), **p}; out = []
-    for k, lo in (('epochs', 0), ('batch_size', 1), ('n_images', 0), ('n_eval', 1), ('n_samples', 0), ('n_sample_images', 1), ('seed', 0), ('train_seed_offset', 0)):
-        if not _is_int(d[k]) or d[k] < lo: out.append(f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}")
+    from catvae.training import SCHEDULES
+    out = [f"{name}: {k} must be an integer >= {lo}, got {d[k]!r}"
+           for k, lo in INTEGERS if not _is_int(d[k]) or d[k] < lo]
     if _is_int(d['n_images']) and 0 < d['n_images'] < MIN_IMAGES:
-        out.append(f"{name}: n_images must be 0 (all) or at least {MIN_IMAGES}, got {d['n_images']}: fewer are too few to train and validate on")
-    if not _is_int(d['size']) or d['size'] < 16 or d['size'] % 16: out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
-    if isinstance(d['lr'], bool) or not isinstance(d['lr'], (int, float)) or not d['lr'] > 0: out.append(f"{name}: lr must be a positive number, got {d['lr']!r}")
-    if d['lr_schedule'] not in SCHEDULES: out.append(f"{name}: lr_schedule must be one of {list(SCHEDULES)}, got {d['lr_schedule']!r}")
-    if d['train_mask'] not in (*PROTOCOLS, 'mixed'): out.append(f"{name}: train_mask must be one of {list(PROTOCOLS) + ['mixed']}, got {d['train_mask']!r}")
-    prots = [x.strip() for x in d['eval_protocols'].split(',')] if isinstance(d['eval_protocols'], str) else list(d['eval_protocols'])
+        out.append(f"{name}: n_images must be 0 (all) or at least {MIN_IMAGES}, got {d['n_images']}: "
+                   "fewer are too few to train and validate on")
+    if not _is_int(d['size']) or d['size'] < 16 or d['size'] % 16:
+        out.append(f"{name}: size must be a multiple of 16 (64 default, 128 supported), got {d['size']!r}")
+    if isinstance(d['lr'], bool) or not isinstance(d['lr'], (int, float)) or not d['lr'] > 0:
+        out.append(f"{name}: lr must be a positive number, got {d['lr']!r}")
+    if d['lr_schedule'] not in SCHEDULES:
+        out.append(f"{name}: lr_schedule must be one of {list(SCHEDULES)}, got {d['lr_schedule']!r}")
+    if d['train_mask'] not in (*PROTOCOLS, 'mixed'):
+        out.append(f"{name}: train_mask must be one of {list(PROTOCOLS) + ['mixed']}, got {d['train_mask']!r}")
+    ep = d['eval_protocols']
+    prots = [x.strip() for x in ep.split(',')] if isinstance(ep, str) else list(ep)
     bad = [x for x in prots if x not in PROTOCOLS]
-    if bad or not prots: out.append(f"{name}: eval_protocols {bad or '(none)'} unknown; choose from {list(PROTOCOLS)}")
+    if bad or not prots:
+        out.append(f"{name}: eval_protocols {bad or '(none)'} unknown; choose from {list(PROTOCOLS)}")
     if not (isinstance(d['cpu_bf16'], bool) or d['cpu_bf16'] == 'auto'):
         out.append(f"{name}: cpu_bf16 must be true, false or 'auto', got {d['cpu_bf16']!r}")
     try: get_device(d['device'])
-    except RuntimeError: out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or cpu")
-    except Exception: out.append(f"{name}: device {d['device']!r} is not a device name; use auto, cpu, cuda, cuda:N or mps")
+    except RuntimeError:
+        out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or cpu")
+    except Exception:
+        out.append(f"{name}: device {d['device']!r} is not a device name; use auto, cpu, cuda, cuda:N or mps")
+    return out
+
+# %% ../nbs/19a_config.ipynb #374d819f
+def _run_problems(name: str, p: dict) -> list[str]:
+    "Problems with the resolved parameters `p` of the run `name` (empty if none): its settings, then its model's."
+    from catvae.core import model_config
+    from catvae.training import _is_trainable
+    d = {**experiment_params(), **p}; out = _setting_problems(name, d)
     kw = d['model_kwargs']
     try: kw = json.loads(kw) if isinstance(kw, str) else kw
     except json.JSONDecodeError: out.append(f"{name}: model_kwargs is not valid JSON: {kw!r}"); kw = {}
@@ -140,15 +177,17 @@ def _run_problems(name: str, p: dict) -> list[str]:
     if _is_int(d['size']):   # the model's own check of its config fields and values
         try: cls, mc = model_config(d['model'], d['size'], **kw)
         except Exception as e: out.append(f"{name}: model_kwargs: {str(e).splitlines()[0]}"); return out
-        if _is_int(d['epochs']) and d['epochs'] == 0:   # built only here: a model that fails to build fails in its own run
+        if _is_int(d['epochs']) and d['epochs'] == 0:   # built here only: a model that fails to build fails in its run
             try: learns = _is_trainable(cls() if mc is None else cls(mc))
             except Exception: learns = False
-            if learns: out.append(f"{name}: epochs must be at least 1 for a model that learns, got 0 (it would be scored untrained)")
+            if learns: out.append(f"{name}: epochs must be at least 1 for a model that learns, got 0 "
+                                  "(it would be scored untrained)")
     return out
 
 # %% ../nbs/19a_config.ipynb #1b50f902
 def _test_set(p: dict) -> tuple:
-    "The `TEST_SET` values of run parameters `p` (a config's or a params.json), protocols as a list: runs of one folder share them."
+    """The `TEST_SET` values of run parameters `p` (a config's or a params.json), protocols as a list: runs of
+    one folder share them."""
     d = {**experiment_params(), **p}
     prots = d['eval_protocols']
     return tuple((k, [x.strip() for x in prots.split(',') if x.strip()] if k == 'eval_protocols' and isinstance(prots, str)
@@ -166,22 +205,28 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     if isinstance(want.get('eval_protocols'), str): want['eval_protocols'] = [p.strip() for p in want['eval_protocols'].split(',') if p.strip()]
     try: learned = bool(json.loads((run / 'metrics.json').read_text()).get('n_params', 1))
     except Exception: learned = True
-    ignore = {*RUNNER_PARAMS, 'device', *(() if learned else TRAINING_ONLY)}   # device: 'auto' is recorded as what it resolved to
+    # device: 'auto' is recorded as what it resolved to
+    ignore = {*RUNNER_PARAMS, 'device', *(() if learned else TRAINING_ONLY)}
     keys = sorted(set(want) - ignore)
     diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
-    if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
-    if ch := version_change(old, params['model']): diff.append(f"{params['model']} code version {ch[0]} -> {ch[1]}")
+    if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append("evaluation protocol "
+                                                              f"{old.get('eval_protocol', 1)} -> "
+                                                              f"{EVAL_PROTOCOL}")
+    if ch := version_change(old, params['model']): diff.append(f"{params['model']} code version {ch[0]} -> "
+                                                               f"{ch[1]}")
     return ('differs', '; '.join(diff)) if diff else ('finished', '')
 
 # %% ../nbs/19a_config.ipynb #98607868
 def _resolve_path(v: str) -> str:
-    "A folder given relative to where the command runs, made absolute (the notebooks run elsewhere); names like 'shared' pass."
+    """A folder given relative to where the command runs, made absolute (the notebooks run elsewhere); names
+    like 'shared' pass."""
     if not isinstance(v, str) or v in ('auto', 'shared', 'synthetic') or v.startswith('kaggle'): return v
     return str(Path(v).expanduser().resolve())
 
 # %% ../nbs/19a_config.ipynb #57aa44aa
 def _test_set_problems(root: Path, cfg: dict, names) -> list[str]:
-    "One line per run that would share the folder `root` with runs scored on another test set (`TEST_SET`): a report would rank them together."
+    """One line per run that would share the folder `root` with runs scored on another test set (`TEST_SET`):
+    a report would rank them together."""
     new = {m: _test_set({**cfg['defaults'], **cfg['models'][m]}) for m in names}
     old = {}
     for d in (sorted(p for p in root.iterdir() if p.is_dir() and p.name not in names) if root.is_dir() else []):
@@ -189,15 +234,18 @@ def _test_set_problems(root: Path, cfg: dict, names) -> list[str]:
         except Exception: old[d.name] = None   # not a finished run: the report names it, nothing to compare
     ref_name, ref = next(iter(new.items()))
     show = lambda a, b: ', '.join(f"{k} {dict(a)[k]!r}" for k in dict(a) if dict(a)[k] != dict(b)[k])
-    return [f"{root / m}: {'finished' if m in old else 'asked for'} with another test set than {ref_name} ({show(t, ref)}, not "
+    return [f"{root / m}: {'finished' if m in old else 'asked for'} with another test set than {ref_name} "
+            f"({show(t, ref)}, not "
             f"{show(ref, t)}): one study folder holds one test set; pass --out for another folder"
             for m, t in {**new, **old}.items() if t is not None and t != ref]
 
 # %% ../nbs/19a_config.ipynb #b0da053c
-MIN_IMAGES = 30   # below this a split leaves a test set of one or two images, and its "intervals" mean nothing
+# below this a split leaves a test set of one or two images, and its "intervals" mean nothing
+MIN_IMAGES = 30
 
 def _check_sources(cfg: dict, names) -> None:
-    "Fail fast, before any model runs: every source the models read must hold decodable images (Kaggle: reachable or cached)."
+    """Fail fast, before any model runs: every source the models read must hold decodable images (Kaggle:
+    reachable or cached)."""
     from catvae.data import resolve_source, list_images, load_image, n_test_images, SkipImage, DataSourceError
     for src, size in dict.fromkeys((p.get('source', 'auto'), int(p.get('size', 64)))
                                    for p in ({**cfg['defaults'], **cfg['models'][m]} for m in names)):
@@ -206,18 +254,22 @@ def _check_sources(cfg: dict, names) -> None:
         for f in folders + test_folders:
             files = list_images([f])
             n += len(files) if f in folders else 0
-            if not files: raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass another --source")
+            if not files: raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it "
+                                                "or pass another --source")
             for _, p in files:   # stop at the first file that decodes
                 try: load_image(p, size, 8); break
                 except SkipImage: pass
-            else: raise DataSourceError(f"none of the {len(files)} image files under {str(f)!r} can be decoded (source {src!r})")
+            else: raise DataSourceError(f"none of the {len(files)} image files under {str(f)!r} can be "
+                                        f"decoded (source {src!r})")
         if kind != 'synthetic' and n < MIN_IMAGES:
-            raise DataSourceError(f"only {n} image files under {', '.join(map(str, folders))} (source {src!r}): a study needs at least "
+            raise DataSourceError(f"only {n} image files under {', '.join(map(str, folders))} (source "
+                                  f"{src!r}): a study needs at least "
                                   f"{MIN_IMAGES} to train, validate and test on")
     problems, n_test = [], functools.lru_cache(None)(n_test_images)
     for m in names:   # n_eval beyond the test set would be recorded as asked while fewer images are scored
         p = {**experiment_params(), **cfg['defaults'], **cfg['models'][m]}
         have = n_test(p['source'], p['size'], p['n_images'] or None)
-        if p['n_eval'] > have: problems.append(f"{m}: n_eval is {p['n_eval']} but the test set of source {p['source']!r} holds "
+        if p['n_eval'] > have: problems.append(f"{m}: n_eval is {p['n_eval']} but the test set of source "
+                                               f"{p['source']!r} holds "
                                                f"{have} images; set n_eval to at most {have}")
     if problems: raise StudyError('\n'.join(problems))

@@ -45,7 +45,8 @@ def get_device(pref: str | torch.device = 'auto') -> torch.device:
 
 # %% ../nbs/00_core.ipynb #661a8cb4
 def cpu_model() -> str:
-    "The CPU's model name (`/proc/cpuinfo`, else `platform`): timings are only comparable within one CPU kind."
+    """The CPU's model name (`/proc/cpuinfo`, else `platform`): timings are only comparable within one CPU
+    kind."""
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
             if line.lower().startswith('model name'): return line.split(':', 1)[1].strip()
@@ -56,7 +57,8 @@ def cpu_model() -> str:
 # %% ../nbs/00_core.ipynb #86d8fa69
 def machine_facts(device: str | torch.device | None = None,   # the device a run used (None: not recorded)
                   ) -> dict:
-    "What decides a run's last bits and its speed: torch build, threads, CPU kind and kernels, GPU; one dict for every record."
+    """What decides a run's last bits and its speed: torch build, threads, CPU kind and kernels, GPU; one dict
+    for every record."""
     import platform
     dev = torch.device(device) if device is not None else None
     return {'device': str(dev) if dev is not None else None, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
@@ -68,7 +70,8 @@ def machine_facts(device: str | torch.device | None = None,   # the device a run
 # %% ../nbs/00_core.ipynb #1ef0f759
 def free_cores(window: float = 0.5,   # seconds over which the other processes' load is measured
                ) -> int:
-    "The cores that no other process is using now (at least 1): all cores minus the busy share of `/proc/stat` over `window`."
+    """The cores that no other process is using now (at least 1): all cores minus the busy share of
+    `/proc/stat` over `window`."""
     import time
     n = os.cpu_count() or 1
     def counters() -> tuple[int, int]:   # (all jiffies, idle + iowait jiffies) since boot, summed over the cores
@@ -77,13 +80,14 @@ def free_cores(window: float = 0.5,   # seconds over which the other processes' 
     try:
         (t0, i0), _ = counters(), time.sleep(window)
         t1, i1 = counters()
-    except (OSError, ValueError, IndexError): return n          # no /proc (macOS, Windows): assume an idle machine
+    except (OSError, ValueError, IndexError): return n  # no /proc (macOS, Windows): assume an idle machine
     busy = 1 - (i1 - i0) / max(t1 - t0, 1)                      # share of all cores' time spent on work
     return max(1, min(n, round(n * (1 - busy))))
 
 # %% ../nbs/00_core.ipynb #2f13973d
 def use_free_cores() -> int:
-    "Set torch's thread count to the free cores (or `CATVAE_THREADS`), never above its default; returns the count."
+    """Set torch's thread count to the free cores (or `CATVAE_THREADS`), never above its default; returns the
+    count."""
     n = int(os.environ['CATVAE_THREADS']) if os.environ.get('CATVAE_THREADS') else min(free_cores(), torch.get_num_threads())
     torch.set_num_threads(max(1, n))
     return torch.get_num_threads()
@@ -109,7 +113,8 @@ def cache_dir() -> Path:
 
 # %% ../nbs/00_core.ipynb #1dfe729f
 def shared_data_dir() -> Path | None:
-    "The offline cat photos (`../shared/data/cats`, or `shared/data/cats` inside the checkout), or None when absent."
+    """The offline cat photos (`../shared/data/cats`, or `shared/data/cats` inside the checkout), or None when
+    absent."""
     env = os.environ.get('CATVAE_SHARED_DATA')
     cands = [Path(env)] if env else [project_root().parent / 'shared' / 'data' / 'cats', project_root() / 'shared' / 'data' / 'cats']
     for c in cands:
@@ -215,7 +220,8 @@ def register_model(name: str, config_cls=None):
 
 # %% ../nbs/00_core.ipynb #c9a90244
 def _discover_models() -> dict:
-    "`{model name: module}` for every `@register_model('name', ...)` line in the package's source, found without importing it."
+    """`{model name: module}` for every `@register_model('name', ...)` line in the package's source, found
+    without importing it."""
     import importlib.util, re
     pkg = Path(importlib.util.find_spec('catvae').submodule_search_locations[0])
     return {name: f'catvae.{f.stem}' for f in sorted(pkg.glob('*.py'))
@@ -225,7 +231,8 @@ def _discover_models() -> dict:
 MODEL_MODULES = _discover_models()   # adding a model touches its own notebook (and a config) only
 
 def model_config(name: str, size: int = 64, **kwargs):
-    "`(cls, config)` of the registered model `name` for `size`-px images with `kwargs` applied (config None if it has none); checks names and fields without building the model."
+    """`(cls, config)` of the registered model `name` for `size`-px images with `kwargs` applied (config None
+    if it has none); checks names and fields without building the model."""
     import importlib, dataclasses
     if name not in MODEL_REGISTRY:
         if name not in MODEL_MODULES:
@@ -237,7 +244,8 @@ def model_config(name: str, size: int = 64, **kwargs):
         return cls, None
     fields = {f.name for f in dataclasses.fields(cfg_cls)}
     bad = set(kwargs) - fields
-    if bad: raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has {sorted(fields)}")
+    if bad: raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has "
+                             f"{sorted(fields)}")
     return cls, (cfg_cls(size=size, **kwargs) if 'size' in fields else cfg_cls(**kwargs))
 
 # %% ../nbs/00_core.ipynb #33a670fd
@@ -248,11 +256,13 @@ def build_model(name: str, size: int = 64, **kwargs):
 
 # %% ../nbs/00_core.ipynb #c24fc14c
 def code_version(name: str) -> int:
-    "The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a change makes its old runs stale (their checkpoints would train or decode differently today)."
+    """The code version of the registered model `name`: its class's `code_version` (1 if unset), bumped when a
+    change makes its old runs stale (their checkpoints would train or decode differently today)."""
     return getattr(model_config(name)[0], 'code_version', 1)
 
 # %% ../nbs/00_core.ipynb #2a6d0b24
 def version_change(params: dict, name: str | None = None) -> tuple | None:
-    "`(recorded, today's)` code versions when a run's `params` (its params.json; no record means 1) come from another version of the model `name` (default: the one they name), else None."
+    """`(recorded, today's)` code versions when a run's `params` (its params.json; no record means 1) come
+    from another version of the model `name` (default: the one they name), else None."""
     old, new = params.get('model_version', 1), code_version(name or params['model'])
     return None if str(old) == str(new) else (old, new)

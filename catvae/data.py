@@ -21,7 +21,8 @@ __all__ = ['KAGGLE_HANDLE', 'IMG_EXTS', 'IMAGE_ERRORS', 'TEST_SEED', 'TEST_FRAC'
 # %% ../nbs/01_data.ipynb #3abdb55a
 KAGGLE_HANDLE = 'mahmudulhaqueshawon/cat-image'
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
-IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError)   # what Pillow raises on a broken file
+# what Pillow raises on a broken file
+IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError)
 
 class DataSourceError(ValueError):
     "A data source is missing, empty or cannot be downloaded."
@@ -37,7 +38,8 @@ def _cached_versions(handle: str) -> dict[int, Path]:
 
 # %% ../nbs/01_data.ipynb #89bd740f
 def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
-    "Download (or reuse kagglehub's cache of) the Kaggle data set `handle`; fail in one clear line when offline."
+    """Download (or reuse kagglehub's cache of) the Kaggle data set `handle`; fail in one clear line when
+    offline."""
     try:
         import kagglehub
         return Path(kagglehub.dataset_download(handle))
@@ -48,11 +50,13 @@ def kaggle_dir(handle: str = KAGGLE_HANDLE) -> Path:
         cached = {} if pinned else _cached_versions(handle)
         if cached:
             v = max(cached)
-            warnings.warn(f"Kaggle unreachable ({type(e).__name__}); using the cached version {v} of {handle!r}")
+            warnings.warn(f"Kaggle unreachable ({type(e).__name__}); using the cached version {v} of "
+                          f"{handle!r}")
             return cached[v]
         pin = '' if pinned else " (a pinned 'kaggle:owner/name/versions/N' is read from kagglehub's cache offline)"
         raise DataSourceError(f"kagglehub could not download {handle!r} ({type(e).__name__}: {first}). "
-                              f"Offline? Use source='shared' (the offline photos) or a local image folder{pin}.") from None
+                              "Offline? Use source='shared' (the offline photos) or a local image "
+                              f"folder{pin}.") from None
 
 # %% ../nbs/01_data.ipynb #6c8b15f7
 def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[Path]]:
@@ -68,18 +72,21 @@ def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[P
     if source == 'shared':
         d = shared_data_dir()
         if d is None:
-            raise DataSourceError("the offline photos ../shared/data/cats are not present: set CATVAE_SHARED_DATA, "
+            raise DataSourceError("the offline photos ../shared/data/cats are not present: set "
+                                  "CATVAE_SHARED_DATA, "
                                   "or use source='kaggle', a local image folder, or 'synthetic'")
         # the shared copy is pre-resized: train64 for training, the disjoint eval64 for testing; at 128 px only
         # the 1,000 eval cats exist (eval128), so they are split like any folder
         if size > 64:
-            warnings.warn("source='shared' at size>64 has only the 1,000 eval128 photos: train, val and test are split from them")
+            warnings.warn("source='shared' at size>64 has only the 1,000 eval128 photos: train, val and test "
+                          "are split from them")
             return 'folder', [d / 'eval128'], []
         return 'folder', [d / 'train64'], [d / 'eval64']
     if source == 'kaggle' or source.startswith('kaggle:'):
         return 'folder', [kaggle_dir(source.split(':', 1)[1] if ':' in source else KAGGLE_HANDLE)], []
     p = Path(source).expanduser()
-    if not p.exists(): raise DataSourceError(f"data folder {str(p)!r} does not exist; pass an image folder, 'shared', 'kaggle' or 'synthetic'")
+    if not p.exists(): raise DataSourceError(f"data folder {str(p)!r} does not exist; pass an image folder, "
+                                             "'shared', 'kaggle' or 'synthetic'")
     if not p.is_dir(): raise DataSourceError(f"data source {str(p)!r} is not a folder")
     return 'folder', [p], []
 
@@ -162,7 +169,8 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
     min_side = min_side if min_side is not None else max(8, size // 4)
     files = list_images(folders)
     if not files:
-        raise DataSourceError(f"no image files ({', '.join(sorted(IMG_EXTS))}) under {[str(f) for f in folders]}; "
+        raise DataSourceError(f"no image files ({', '.join(sorted(IMG_EXTS))}) under "
+                              f"{[str(f) for f in folders]}; "
                               "check the path or use source='shared' / 'kaggle'")
     subset = None   # all files: one cache file for every seed
     if n_max is not None and n_max < len(files):
@@ -175,22 +183,27 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
         for name, p in tqdm(files, desc=f"decoding {len(files)} images", disable=not progress, mininterval=1):
             try: imgs.append(load_image(p, size, min_side)); names.append(name)
             except SkipImage as e: skipped[name] = str(e)
-        if not imgs: raise DataSourceError(f"none of the {len(files)} image files under {[str(f) for f in folders]} could be decoded")
+        if not imgs: raise DataSourceError(f"none of the {len(files)} image files under "
+                                           f"{[str(f) for f in folders]} could be decoded")
         out = {'images': torch.from_numpy(np.stack(imgs)), 'names': names, 'skipped': skipped, 'size': size}
         if cache: atomic_torch_save(out, path)
     if out['skipped']:  # on every load, cached or not
         kinds = {}
         for why in out['skipped'].values(): kinds[why.split(':')[0]] = kinds.get(why.split(':')[0], 0) + 1
-        warnings.warn(f"skipped {len(out['skipped'])} of {len(files)} image files ({kinds}); e.g. {next(iter(out['skipped']))}")
+        warnings.warn(f"skipped {len(out['skipped'])} of {len(files)} image files ({kinds}); e.g. "
+                      f"{next(iter(out['skipped']))}")
     return out
 
 # %% ../nbs/01_data.ipynb #70a28dd2
-TEST_SEED = 0   # the test share of a pool is drawn with this seed alone: every training seed is tested on the same images
+# the test share of a pool is drawn with this seed alone: every training seed is tested on the same images
+TEST_SEED = 0
 
 def split_names(names, seed: int = 0, val_frac: float = 0.1, test_frac: float = 0.1) -> dict:
-    "`{'train','val','test'}` lists of names: test fixed (TEST_SEED), train/val seeded by `seed`; a zero fraction gives an empty list."
+    """`{'train','val','test'}` lists of names: test fixed (TEST_SEED), train/val seeded by `seed`; a zero
+    fraction gives an empty list."""
     if not (0 <= val_frac < 1 and 0 <= test_frac < 1 and val_frac + test_frac < 1):
-        raise ValueError(f"need 0 <= val_frac, test_frac and val_frac + test_frac < 1, got {val_frac}, {test_frac}")
+        raise ValueError(f"need 0 <= val_frac, test_frac and val_frac + test_frac < 1, got {val_frac}, "
+                         f"{test_frac}")
     names = sorted(names)
     n = len(names)
     n_test, n_val = (max(1, round(n * f)) if f > 0 else 0 for f in (test_frac, val_frac))
@@ -217,7 +230,8 @@ class CatData:
     skipped: dict = field(default_factory=dict)
 
     def __repr__(self):
-        return (f"CatData(source={self.source!r}, size={self.size}, train={len(self.train)}, val={len(self.val)}, "
+        return (f"CatData(source={self.source!r}, size={self.size}, train={len(self.train)}, "
+                f"val={len(self.val)}, "
                 f"test={len(self.test)}, skipped={len(self.skipped)})")
 
     def save_split(self, path):
@@ -234,7 +248,8 @@ def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, se
               val_frac: float = 0.1, test_frac: float = TEST_FRAC, cache: bool = True, progress: bool = True) -> CatData:
     "Load, decode (cached) and split cat images from `source` (see the table above)."
     if not isinstance(size, int) or size < 16 or size % 16:
-        raise ValueError(f"size must be a multiple of 16 and at least 16 (64 default, 128 supported), got {size!r}")
+        raise ValueError("size must be a multiple of 16 and at least 16 (64 default, 128 supported), got "
+                         f"{size!r}")
     if n_max is not None and n_max < 3: raise ValueError(f"n_max must be at least 3, got {n_max}")
     kind, folders, test_folders = resolve_source(source, size)
     if kind == 'synthetic':   # one fixed pool of drawings, whatever the seed
@@ -256,7 +271,8 @@ def load_cats(source: str = 'auto', size: int = 64, n_max: int | None = None, se
 
 # %% ../nbs/01_data.ipynb #f72e047f
 def n_test_images(source: str = 'auto', size: int = 64, n_max: int | None = None, test_frac: float = TEST_FRAC) -> int:
-    "How many test images `load_cats(source, size, n_max)` will hold, counted from file names without decoding."
+    """How many test images `load_cats(source, size, n_max)` will hold, counted from file names without
+    decoding."""
     kind, folders, test_folders = resolve_source(source, size)
     if test_folders: return len(list_images(test_folders))          # a designated test set: all of it
     n = (n_max or SYNTHETIC_POOL) if kind == 'synthetic' else min(len(list_images(folders)), n_max or float('inf'))

@@ -14,13 +14,14 @@ from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize,
 from .scores import energy_score, pixel_crps, coverage, spread_skill, distance_to_known, hole_corr, null_best_of_k
 
 # %% auto #0
-__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'AutocastModel', 'plot_grid',
-           'inpainting_rows', 'uncertainty_rows']
+__all__ = ['evaluate_model', 'summarize_run', 'sample_metrics', 'bits_per_dim', 'hole_bits_per_dim', 'hole_likelihoods',
+           'AutocastModel', 'plot_grid', 'inpainting_rows', 'uncertainty_rows']
 
 # %% ../nbs/06_evaluation.ipynb #ddb485aa
 def evaluate_model(model, test_u8: torch.Tensor, protocols=PROTOCOLS, n_eval: int = 200, seed: int = EVAL_SEED,
                    device='cpu', batch_size: int = 128, progress: bool = True) -> pd.DataFrame:
-    "Per-image metrics of `model.inpaint` for every protocol; columns protocol, image, hole_frac, bucket, metrics."
+    """Per-image metrics of `model.inpaint` for every protocol; columns protocol, image, hole_frac, bucket,
+    metrics."""
     bad = [p for p in protocols if p not in PROTOCOLS]
     if bad: raise ValueError(f"unknown mask protocol(s) {bad}; choose from {list(PROTOCOLS)}")
     x = test_u8[:n_eval]
@@ -57,13 +58,16 @@ def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8
     model.eval(); rows, g, i0 = [], torch.Generator().manual_seed(seed), 0
     for x, m in image_batches(test_u8, masks, batch_size, device):
         xs = model.sample_inpaint(x * (1 - m), m, k).float().clamp(0, 1)                     # (k, b, 3, H, W)
-        comps = composite(x, xs, m)                                                            # (k, b, 3, H, W) known pixels exact
+        # (k, b, 3, H, W) known pixels exact
+        comps = composite(x, xs, m)
         per = torch.stack([hole_metrics(c, x, m)['hole_psnr'] for c in comps])                 # (k, b)
         mean = xs.mean(0)
         std = xs.std(0).mean(1, keepdim=True)                                                  # (b, 1, H, W)
         err = (mean - x).abs().mean(1, keepdim=True)                                           # (b, 1, H, W)
-        spread = (std * m).sum((1, 2, 3)) / m.sum((1, 2, 3)).clamp_min(1)                      # (b,) mean hole std
-        fill = composite(x, model.inpaint(x * (1 - m), m).float().clamp(0, 1), m)              # (b, 3, H, W) the scored fill
+        # (b,) mean hole std
+        spread = (std * m).sum((1, 2, 3)) / m.sum((1, 2, 3)).clamp_min(1)
+        # (b, 3, H, W) the scored fill
+        fill = composite(x, model.inpaint(x * (1 - m), m).float().clamp(0, 1), m)
         rows.append(pd.DataFrame({
             'image': np.arange(i0, i0 + len(x)),
             'best_of_k_psnr': per.max(0).values.cpu().numpy(),
@@ -83,7 +87,8 @@ def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8
 @torch.no_grad()
 def _bits(model, method: str, test_u8, masks, k, batch_size, device, dims, offset: float = 0.) -> np.ndarray:
     "Per-image -`model.method`(x, m, k) / (`dims`(x, m) ln 2) + `offset`, over the test images in batches."
-    if not hasattr(model, method): raise ValueError(f"{type(model).__name__} defines no {method.replace('_', ' ')}")
+    if not hasattr(model, method): raise ValueError(f"{type(model).__name__} defines no "
+                                                    f"{method.replace('_', ' ')}")
     model.eval(); out = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
         ll = getattr(model, method)(x, m, k).float()                                   # (b,) nats
@@ -101,13 +106,32 @@ def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int 
     return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
                  lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
 
+# %% ../nbs/06_evaluation.ipynb #6109b1ee
+@torch.no_grad()
+def hole_likelihoods(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 32, batch_size: int = 64,
+                     device='cpu') -> pd.DataFrame:
+    """Per image, from one set of `k` draws of `model.hole_log_weights`: hole bits/dim of the IW bound (`hole_bpd`)
+    and of the ELBO (`elbo_bpd`), and the inference gap IW - ELBO in nats (`gap_nats`, >= 0)."""
+    if not hasattr(model, 'hole_log_weights'): raise ValueError(f"{type(model).__name__} defines no hole log weights")
+    model.eval(); rows = []
+    for x, m in image_batches(test_u8, masks, batch_size, device):
+        log_w = model.hole_log_weights(x, m, k).float()                                 # (k, b) nats
+        iw = torch.logsumexp(log_w, 0) - math.log(len(log_w))                           # (b,) IW bound
+        elbo = log_w.mean(0)                                                            # (b,) ELBO estimate
+        dims = (3 * m.sum((1, 2, 3))).clamp_min(1) * math.log(2)                        # hole dims x ln 2
+        rows.append(pd.DataFrame({'hole_bpd': (-iw / dims).cpu().numpy(), 'elbo_bpd': (-elbo / dims).cpu().numpy(),
+                                  'gap_nats': (iw - elbo).cpu().numpy()}))
+    return pd.concat(rows, ignore_index=True).rename_axis('image').reset_index()
+
 # %% ../nbs/06_evaluation.ipynb #817aff13
 class AutocastModel:
-    "Proxy of `model` whose methods run under bf16 autocast on `device_type` (when `enabled`) and return float32 tensors."
+    """Proxy of `model` whose methods run under bf16 autocast on `device_type` (when `enabled`) and return
+    float32 tensors."""
     def __init__(self, model, enabled: bool = True, device_type: str = 'cpu'):
         self.model, self.enabled, self.device_type = model, enabled, device_type
     def __getattr__(self, name):
-        a = getattr(self.model, name)                      # AttributeError passes through: hasattr answers as for the model
+        # AttributeError passes through: hasattr answers as for the model
+        a = getattr(self.model, name)
         if not callable(a) or not self.enabled: return a
         def run(*args, **kwargs):
             with torch.autocast(self.device_type, dtype=torch.bfloat16):
@@ -117,13 +141,15 @@ class AutocastModel:
     def __repr__(self): return f"AutocastModel({type(self.model).__name__}, enabled={self.enabled})"
     @classmethod
     def as_scored(cls, model, params: dict, device='cpu'):
-        "`model` of a finished run, in the precision its study scored it in (`scored_in` of its params.json), on a CPU `device`."
+        """`model` of a finished run, in the precision its study scored it in (`scored_in` of its
+        params.json), on a CPU `device`."""
         return cls(model, enabled=params.get('scored_in') == 'bf16' and torch.device(device).type == 'cpu')
 
 
 # %% ../nbs/06_evaluation.ipynb #dc62706b
 def _show(a, img):
-    a.imshow(img.permute(1, 2, 0).clamp(0, 1).cpu().numpy()); a.set_xticks([]); a.set_yticks([])  # (3,H,W) -> (H,W,3)
+    # (3,H,W) -> (H,W,3)
+    a.imshow(img.permute(1, 2, 0).clamp(0, 1).cpu().numpy()); a.set_xticks([]); a.set_yticks([])
 
 # %% ../nbs/06_evaluation.ipynb #3771eea7
 def plot_grid(rows: dict, path=None, title: str = '', scale: float = 1.2):

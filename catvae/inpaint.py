@@ -26,37 +26,47 @@ class RunError(ValueError):
 def load_trained(run,                      # a run folder of a study, e.g. runs/smoke/vae
                  device='cpu',
                  any_version: bool = False): # also a run trained by another version of its model's code (to re-measure an archived run)
-    "`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's weights, in eval mode."
+    """`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's
+    weights, in eval mode."""
     run = Path(run)
     if not (run / 'params.json').is_file(): raise RunError(f"{run} is not a run folder (no params.json)")
-    if not (run / 'metrics.json').is_file(): raise RunError(f"{run} has not finished (no metrics.json); run its study first")
+    if not (run / 'metrics.json').is_file(): raise RunError(f"{run} has not finished (no metrics.json); run "
+                                                            "its study first")
     from catvae.core import get_device
     try: params = json.loads((run / 'params.json').read_text())
-    except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with --redo") from None
+    except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with "
+                                                "--redo") from None
     kw = params.get('model_kwargs') or {}
-    if 'model' not in params: raise RunError(f"{run / 'params.json'} names no model; run the study again with --redo")
+    if 'model' not in params: raise RunError(f"{run / 'params.json'} names no model; run the study again "
+                                             "with --redo")
     try: change = version_change(params)
     except ValueError as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
     if change and not any_version:
-        raise RunError(f"{run} was trained by version {change[0]} of the {params['model']} code{'' if 'model_version' in params else ' (no version recorded)'}, "
-                       f"today's is {change[1]}: run the study again with --redo, or load it from a checkout of the commit that trained it")
+        raise RunError(f"{run} was trained by version {change[0]} of the {params['model']} "
+                       f"code{'' if 'model_version' in params else ' (no version recorded)'}, "
+                       f"today's is {change[1]}: run the study again with --redo, or load it from a checkout "
+                       "of the commit that trained it")
     try:
         device = get_device(device)
         net = build_model(params['model'], params['size'], **(json.loads(kw) if isinstance(kw, str) else kw))
-    except (KeyError, ValueError, RuntimeError) as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
+    except (KeyError, ValueError, RuntimeError) as e: raise RunError(f"cannot rebuild the model of {run}: "
+                                                                     f"{str(e).splitlines()[0]}") from None
     if any(True for _ in net.parameters()):
         ck = run / 'ckpt' / 'last.pt'
         if not ck.is_file(): raise RunError(f"{run} has no checkpoint ({ck}); run its study again with --redo")
         try: state = torch.load(ck, map_location='cpu', weights_only=False)['model']
-        except Exception as e: raise RunError(f"cannot read the checkpoint {ck} ({type(e).__name__}); run the study again with --redo") from None
+        except Exception as e: raise RunError(f"cannot read the checkpoint {ck} ({type(e).__name__}); run "
+                                              "the study again with --redo") from None
         try: net.load_state_dict(state)
-        except RuntimeError: raise RunError(f"the checkpoint {ck} does not fit today's {params['model']!r} (its code changed since); "
+        except RuntimeError: raise RunError(f"the checkpoint {ck} does not fit today's {params['model']!r} "
+                                            "(its code changed since); "
                                             "run the study again with --redo") from None
     return net.to(device).eval(), params
 
 # %% ../nbs/21_inpaint.ipynb #a6a30b27
 def read_photo(path) -> np.ndarray:
-    "A photo as (H, W, 3) uint8 RGB: 16-bit and float images rescaled, palette and grey converted, alpha over white."
+    """A photo as (H, W, 3) uint8 RGB: 16-bit and float images rescaled, palette and grey converted, alpha
+    over white."""
     try:
         with Image.open(path) as im:
             im.load(); return np.asarray(to_rgb(im), dtype=np.uint8).copy()
@@ -65,7 +75,8 @@ def read_photo(path) -> np.ndarray:
 
 # %% ../nbs/21_inpaint.ipynb #78617f30
 def read_mask(path, shape) -> np.ndarray:
-    "A hole mask as (H, W) bool from an image file: bright pixels (grey above 127; transparent counts as black) are the hole."
+    """A hole mask as (H, W) bool from an image file: bright pixels (grey above 127; transparent counts as
+    black) are the hole."""
     try:
         with Image.open(path) as im:
             im.load(); im = ImageOps.exif_transpose(im)   # as viewers show it, like the photo (`to_rgb`)
@@ -76,7 +87,8 @@ def read_mask(path, shape) -> np.ndarray:
     except IMAGE_ERRORS as e:
         raise ValueError(f"cannot read the mask {path}: {type(e).__name__}") from None
     if m.shape != tuple(shape[:2]):
-        raise ValueError(f"the mask {path} is {m.shape[1]}x{m.shape[0]} but the image is {shape[1]}x{shape[0]}; they must match")
+        raise ValueError(f"the mask {path} is {m.shape[1]}x{m.shape[0]} but the image is "
+                         f"{shape[1]}x{shape[0]}; they must match")
     if not m.any(): raise ValueError(f"the mask {path} has no hole (no pixel above 127)")
     return m
 
@@ -94,7 +106,8 @@ def box_mask(box: str, shape) -> np.ndarray:
 
 # %% ../nbs/21_inpaint.ipynb #3719b659
 def _window(hole: np.ndarray) -> tuple[int, int, int] | None:
-    "Top, left and side of the square of side min(H, W) that holds the hole's bounding box, as centred on it as fits; None if none does."
+    """Top, left and side of the square of side min(H, W) that holds the hole's bounding box, as centred on it
+    as fits; None if none does."""
     H, W = hole.shape; L = min(H, W)
     ys, xs = np.nonzero(hole)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -105,10 +118,14 @@ def _window(hole: np.ndarray) -> tuple[int, int, int] | None:
 
 # %% ../nbs/21_inpaint.ipynb #918b70f1
 def _to_side(xc: torch.Tensor, mc: torch.Tensor, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    "A crop (1, 3, h, w) and its hole (1, 1, h, w) at the model's side: averages of known pixels only; a low-res pixel that covers any hole pixel is a hole pixel."
-    if not size: return xc, mc                                                    # classical fills: the photo's own resolution
-    known = F.adaptive_avg_pool2d(1 - mc, (size, size))                                   # (1, 1, size, size) known share
-    x_in = F.adaptive_avg_pool2d(xc * (1 - mc), (size, size)) / known.clamp_min(1e-6)      # no hole pixel leaks in
+    """A crop (1, 3, h, w) and its hole (1, 1, h, w) at the model's side: averages of known pixels only; a
+    low-res pixel that covers any hole pixel is a hole pixel."""
+    # classical fills: the photo's own resolution
+    if not size: return xc, mc
+    # (1, 1, size, size) known share
+    known = F.adaptive_avg_pool2d(1 - mc, (size, size))
+    # no hole pixel leaks in
+    x_in = F.adaptive_avg_pool2d(xc * (1 - mc), (size, size)) / known.clamp_min(1e-6)
     m_in = (F.adaptive_max_pool2d(mc, (size, size)) > 0).float()
     return x_in, m_in
 
@@ -134,9 +151,10 @@ def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `samp
     crop = (lambda t: t[..., top:top + L, left:left + L]) if win else (lambda t: t)
     xc, mc = crop(x_full), crop(m_full)                                           # (1, 3, h, w), (1, 1, h, w)
     h, w = xc.shape[-2:]
-    x_in, m_in = (t.to(device) for t in _to_side(xc, mc, size))                  # (1, 3, size, size), (1, 1, size, size)
+    # (1, 3, size, size), (1, 1, size, size)
+    x_in, m_in = (t.to(device) for t in _to_side(xc, mc, size))
     up = (lambda y: F.interpolate(y.float().cpu(), (h, w), mode='bicubic', align_corners=False).clamp(0, 1)) if size else (lambda y: y.float().cpu())
-    def paste(y_c):                                                               # (n, 3, h, w) -> (n, 3, H, W) composites
+    def paste(y_c):  # (n, 3, h, w) -> (n, 3, H, W) composites
         y = x_full.repeat(len(y_c), 1, 1, 1)
         if win: y[..., top:top + L, left:left + L] = y_c
         else: y = y_c
@@ -147,7 +165,8 @@ def inpaint_photo(net,                 # a model with `inpaint(x, m)` (and `samp
         s = net.sample_inpaint(x_in * (1 - m_in), m_in, k=samples)[:, 0]         # (k, 3, size, size)
         comp = paste(up(s))                                                       # (k, 3, H, W)
         out['samples'] = list(comp)
-        if samples > 1: out['std'] = comp.std(0).mean(0) * m_full[0, 0]           # (H, W), zero outside the hole
+        # (H, W), zero outside the hole
+        if samples > 1: out['std'] = comp.std(0).mean(0) * m_full[0, 0]
     to_u8 = lambda t: (t.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()   # (3, H, W) -> (H, W, 3)
     return {'composite': to_u8(out['composite']), 'samples': [to_u8(t) for t in out.get('samples', [])],
             **({'std': out['std'].numpy()} if 'std' in out else {}), 'window': win}
@@ -178,14 +197,17 @@ def output_files(out,                     # the composite's file name, e.g. resu
                  inputs: dict = {},       # {path: what it is} of the files the call reads: never written, whatever the flags
                  overwrite: bool = False, # replace `out` and the files an earlier call wrote for it
                  ) -> list[Path]:
-    "The files an inpainting to `out` writes, checked before any work; a problem is one line (ValueError, FileExistsError)."
+    """The files an inpainting to `out` writes, checked before any work; a problem is one line (ValueError,
+    FileExistsError)."""
     out = Path(out)
-    if out.suffix.lower() not in _OUT_SUFFIXES: raise ValueError(f"--out {out}: give an image file name, e.g. result.png")
+    if out.suffix.lower() not in _OUT_SUFFIXES: raise ValueError(f"--out {out}: give an image file name, "
+                                                                 "e.g. result.png")
     names = [out] + [out.with_name(f'{out.stem}_sample{i + 1}{out.suffix}') for i in range(n_samples)]
     names += [out.with_name(f'{out.stem}_std.png')] if std else []
     names += [out.with_name(f'{out.stem}_panel.png')]
     if problem := writable_problem(out): raise ValueError(problem)
-    same = lambda p, q: p.resolve() == Path(q).resolve() or (p.exists() and Path(q).exists() and os.path.samefile(p, q))  # links too
+    # links too
+    same = lambda p, q: p.resolve() == Path(q).resolve() or (p.exists() and Path(q).exists() and os.path.samefile(p, q))
     if hit := [(p, what) for p in names for q, what in inputs.items() if same(p, q)]:
         (p, what), = hit[:1]
         raise ValueError(f"--out {out} is {what}; pick another --out" if p == out else
@@ -193,10 +215,12 @@ def output_files(out,                     # the composite's file name, e.g. resu
     ours, exist = _ours(out), [p for p in names if p.exists()]
     if foreign := [p for p in exist if p != out and p.resolve() not in ours]:
         raise FileExistsError(f"{foreign[0]} exists and was not written by an inpainting to {out.name}"
-                              f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}; move it or pick another --out")
+                              f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}; move it or "
+                              "pick another --out")
     if exist and not overwrite:
         raise FileExistsError(f"{exist[0]} exists{f' (and {len(exist) - 1} more)' if len(exist) > 1 else ''}; "
-                              "pick another --out, or pass --force to replace it and the files an earlier inpainting to it wrote")
+                              "pick another --out, or pass --force to replace it and the files an earlier "
+                              "inpainting to it wrote")
     return names
 
 # %% ../nbs/21_inpaint.ipynb #1092c7a5
@@ -207,7 +231,8 @@ def save_inpainting(res: dict,             # what `inpaint_photo` returned
                     overwrite: bool = False,   # replace `out` and the files an earlier call wrote for it
                     inputs: dict = {},     # {path: what it is} of the files the call read: never written
                     ) -> list[Path]:
-    "Write the composite to `out`, samples to `<out>_sample<i>`, the uncertainty map to `<out>_std.png` and a side-by-side `<out>_panel.png`."
+    """Write the composite to `out`, samples to `<out>_sample<i>`, the uncertainty map to `<out>_std.png` and
+    a side-by-side `<out>_panel.png`."""
     import matplotlib; import matplotlib.pyplot as plt
     names = output_files(out, len(res['samples']), 'std' in res, inputs, overwrite)
     out, earlier = Path(out), _ours(Path(out))
@@ -217,23 +242,27 @@ def save_inpainting(res: dict,             # what `inpaint_photo` returned
     masked = img.copy(); masked[hole] = 128                                        # the hole in grey
     panels = [('input', masked), ('inpainted', res['composite'])]
     if 'std' in res:
-        top = max(float(res['std'].max()), 1e-6)   # the heat map spans 0 .. this photo's largest spread; the panel's colour bar says how much
+        # the heat map spans 0 .. this photo's largest spread; the panel's colour bar says how much
+        top = max(float(res['std'].max()), 1e-6)
         heat = (matplotlib.colormaps['magma'](res['std'] / top)[..., :3] * 255).astype(np.uint8)
-        Image.fromarray(heat).save(names[len(res['samples']) + 1]); panels.append((f'sample std (0 to {top:.3f})', heat))
+        Image.fromarray(heat).save(names[len(res['samples']) + 1]); panels.append(('sample std (0 to '
+                                                                                   f'{top:.3f})', heat))
     fig, axs = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) * img.shape[1] / img.shape[0], 3.4))
     for a, (t, im) in zip(axs, panels): a.imshow(im); a.set_title(t, fontsize=9); a.axis('off')
     if 'std' in res:
         fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, top), 'magma'), ax=axs[-1], fraction=.04, label='std (0-1 scale)')
     fig.tight_layout(); fig.savefig(names[-1], dpi=110); plt.close(fig)
-    keep = {n.resolve() for n in names} | {Path(p).resolve() for p in inputs}   # this call's files, and what it read
-    for p in earlier - keep: p.unlink()                            # an earlier call's extra samples: ours, unchanged since
+    # this call's files, and what it read
+    keep = {n.resolve() for n in names} | {Path(p).resolve() for p in inputs}
+    # an earlier call's extra samples: ours, unchanged since
+    for p in earlier - keep: p.unlink()
     atomic_write_json(_manifest(out), {'files': {str(p.resolve()): _stamp(p) for p in names}, 'written': timestamp()})
     return names
 
 # %% ../nbs/21_inpaint.ipynb #228e9956
 def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a classical fill's run works too)
                  image,                # the photo, any size
-                 out,                  # the composite, e.g. result.png (samples, std map and panel are written beside it)
+                 out,  # the composite, e.g. result.png (samples, std map and panel are written beside it)
                  mask=None,            # an image of the photo's size, bright where pixels are missing
                  box=None,             # or a rectangular hole x,y,w,h in pixels
                  samples: int = 0,     # k completions drawn from the model, and their per-pixel std
@@ -241,31 +270,38 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
                  device='cpu',         # 'cpu', 'cuda' or 'auto'
                  force: bool = False,  # replace --out and the files an earlier inpainting to it wrote (never an input or another file)
                  log=print) -> list[Path]:
-    "Inpaint the photo `image` with the run `run` and write the composite to `out`; returns the files written."
-    if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h (one of them)")
+    """Inpaint the photo `image` with the run `run` and write the composite to `out`; returns the files
+    written."""
+    if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h "
+                                                         "(one of them)")
     if samples < 0: raise ValueError(f"--samples must be 0 or more, got {samples}")
     inputs = {image: 'the input photo', **({mask: 'the mask'} if mask is not None else {})}
-    output_files(out, 0, False, inputs, force)        # the composite and panel: a bad --out stops before anything is read
+    # the composite and panel: a bad --out stops before anything is read
+    output_files(out, 0, False, inputs, force)
     img = read_photo(image)
     hole = read_mask(mask, img.shape) if mask is not None else box_mask(box, img.shape)
     net, params = load_trained(run, device)
     drawn = samples if hasattr(net, 'sample_inpaint') else 0
     if samples and not drawn: log(f"note: {params['model']} draws no samples; writing its single fill")
     elif samples == 1: log("note: one sample gives no spread; ask for 2 or more for the uncertainty map")
-    names = output_files(out, drawn, drawn > 1, inputs, force)   # every file it will write, checked before the model runs
+    # every file it will write, checked before the model runs
+    names = output_files(out, drawn, drawn > 1, inputs, force)
     ours = _ours(Path(out))
     if old := [p.name for p in names if p.exists() and p.resolve() in ours]:
         log(f"replacing {len(old)} file(s) of an earlier inpainting: {', '.join(old)}")
-    if Path(out).exists() and Path(out).resolve() not in ours: log(f"replacing {out}, which you named with --force")
+    if Path(out).exists() and Path(out).resolve() not in ours: log(f"replacing {out}, which you named with "
+                                                                   "--force")
     learned = any(True for _ in net.parameters())
     res = inpaint_photo(net, params['size'] if learned else None, img, hole, samples, seed, device)
     files = save_inpainting(res, img, hole, out, force, inputs)
-    if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): log("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
+    if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): log("note: JPEG/WebP are lossy: the known "
+                                                                   "pixels are exact only in a PNG")
     return files
 
 # %% ../nbs/21_inpaint.ipynb #1e3542e2
 MIN_PHOTOS = 10   # fewer make the intervals of a report meaningless
-EVALUATE_FILES = ('per_image.csv', 'params.json', 'metrics.json')   # what evaluate writes in each run's folder of its own
+# what evaluate writes in each run's folder of its own
+EVALUATE_FILES = ('per_image.csv', 'params.json', 'metrics.json')
 
 def _overlap(run: Path, names: set) -> dict:
     "How many of the photo file `names` appear (by file name) in each part of the run's split."
@@ -281,21 +317,26 @@ def _ours_to_replace(dest: Path, study: Path, photos: Path, force: bool) -> list
     if problem := writable_problem(dest): raise ValueError(problem)
     own = f"give a folder of its own (default {study / ('photos-' + photos.name)})"
     if dest == study or (study in dest.parents and (study / dest.relative_to(study).parts[0] / 'params.json').exists()):
-        raise ValueError(f"--out {dest} is the study's folder or one of its runs: evaluate never writes there; {own}")
-    if dest == photos or photos in dest.parents: raise ValueError(f"--out {dest} is inside --photos, an input; {own}")
+        raise ValueError(f"--out {dest} is the study's folder or one of its runs: evaluate never writes "
+                         f"there; {own}")
+    if dest == photos or photos in dest.parents: raise ValueError(f"--out {dest} is inside --photos, an "
+                                                                  f"input; {own}")
     if not dest.is_dir() or not any(dest.iterdir()): return []
     st = json.loads((dest / 'study.json').read_text()) if (dest / 'study.json').is_file() else {}
     if 'trained_in' not in st:
         raise ValueError(f"--out {dest} holds files that evaluate did not write "
-                         f"({'trained runs of a study' if st else 'e.g. ' + next(dest.iterdir()).name}); give an empty or new folder")
+                         f"({'trained runs of a study' if st else 'e.g. ' + next(dest.iterdir()).name}); "
+                         "give an empty or new folder")
     if not force:
-        raise FileExistsError(f"{dest} holds the scores of an earlier evaluate (of {st['trained_in']} on {st.get('photos')}); "
+        raise FileExistsError(f"{dest} holds the scores of an earlier evaluate (of {st['trained_in']} on "
+                              f"{st.get('photos')}); "
                               "pass --force to replace them or --out for another folder")
     return [f for d in dest.iterdir() if d.is_dir() for f in (d / n for n in EVALUATE_FILES) if f.is_file()]
 
 # %% ../nbs/21_inpaint.ipynb #d1d15fa7
 def _load_for_photos(study: Path, names, files: list, photos: Path, n_max: int | None, device, log, progress: bool) -> tuple[dict, dict]:
-    "`({run: (net, params)}, {size: photos})`: every run of `names` loaded and the photos decoded at each size, before any scoring."
+    """`({run: (net, params)}, {size: photos})`: every run of `names` loaded and the photos decoded at each
+    size, before any scoring."""
     from catvae.data import decode_folder, DataSourceError
     file_names = {p.name for _, p in files}
     runs, data = {}, {}
@@ -303,20 +344,24 @@ def _load_for_photos(study: Path, names, files: list, photos: Path, n_max: int |
         net, params = load_trained(study / name, device)
         runs[name] = (net, params)
         if params['size'] not in data:
-            log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at {params['size']} px ...")
+            log(f"decoding {len(files) if n_max is None else min(n_max, len(files))} photos at "
+                f"{params['size']} px ...")
             try: data[params['size']] = decode_folder([photos], params['size'], n_max, cache=False,   # no copy of your photos is kept
                                                       progress=progress)['images']
             except DataSourceError as e: raise ValueError(f"--photos {photos}: {str(e).split(';')[0]}") from None
         ov = _overlap(study / name, file_names)
         if ov.get('train') or ov.get('val'):
-            log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} trained or validated on: "
+            log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} "
+                "trained or validated on: "
                 "its scores on them are not scores on unseen photos")
-        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
+        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in "
+                                 f"{name}'s own test set")
     return runs, data
 
 # %% ../nbs/21_inpaint.ipynb #5191f64c
 def _score_on_photos(run: Path, dest: Path, net, params: dict, x: torch.Tensor, photos: Path, device, log, progress: bool, tag: str):
-    "Score one trained run on the photos `x` with its study's protocols and masks, in the precision its study scored it; save it in `dest`."
+    """Score one trained run on the photos `x` with its study's protocols and masks, in the precision its
+    study scored it; save it in `dest`."""
     from catvae.evaluation import evaluate_model, summarize_run, AutocastModel
     from catvae.results import _kind
     t0 = time.time()
@@ -336,30 +381,36 @@ def _score_on_photos(run: Path, dest: Path, net, params: dict, x: torch.Tensor, 
 # %% ../nbs/21_inpaint.ipynb #8d1a7f71
 def evaluate_photos(study,            # a study folder with finished runs, e.g. runs/smoke
                     photos,           # any folder of photos the study never saw
-                    out=None,         # a folder of its own for the scores; default <study>/photos-<folder name>
+                    out=None,  # a folder of its own for the scores; default <study>/photos-<folder name>
                     n_max: int | None = None,   # score at most this many photos (all by default)
                     device='cpu',     # 'cpu', 'cuda' or 'auto'
                     log=print,        # where progress lines go
                     report: bool = True,    # render a report of the scores
                     force: bool = False,    # replace the scores of an earlier evaluate into the same folder (nothing else)
                     progress: bool = True): # show progress bars while photos are decoded and scored
-    "Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks; render a report there."
+    """Score every finished run of `study` on the photos in `photos` with the study's own protocols and masks;
+    render a report there."""
     from catvae.data import list_images
     from catvae.results import load_runs
     from catvae.study import render_report
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
-    if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
+    if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, "
+                                                                  f"got {n_max}")
     dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
     replaced = _ours_to_replace(dest, study, photos, force)
-    summary, _, _ = load_runs(study, intervals=False)   # which runs finished; their intervals are not needed here
+    # which runs finished; their intervals are not needed here
+    summary, _, _ = load_runs(study, intervals=False)
     if not len(summary):
-        raise RunError(f"no finished runs in {study}" + ("; give the study folder (the one holding the run folders), e.g. runs/smoke"
+        raise RunError(f"no finished runs in {study}" + ("; give the study folder (the one holding the run "
+                                                         "folders), e.g. runs/smoke"
                                                         if (study / 'params.json').exists() else ''))
     files = list_images([photos])
-    if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least {MIN_PHOTOS} are needed for a report")
+    if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least "
+                                                 f"{MIN_PHOTOS} are needed for a report")
     runs, data = _load_for_photos(study, summary.model, files, photos, n_max, device, log, progress)
-    for f in replaced: f.unlink()                                          # the earlier evaluate's scores, and nothing else
+    # the earlier evaluate's scores, and nothing else
+    for f in replaced: f.unlink()
     atomic_write_json(dest / 'study.json', {'name': dest.name, 'photos': str(photos), 'trained_in': str(study), 'started': timestamp()})
     for i, (name, (net, params)) in enumerate(runs.items()):
         _score_on_photos(study / name, dest / name, net, params, data[params['size']], photos, device, log, progress,

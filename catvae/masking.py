@@ -9,14 +9,16 @@ import torch
 
 # %% auto #0
 __all__ = ['STROKES', 'HOLE_RANGE', 'PROTOCOLS', 'MIXED', 'EVAL_BLOCK', 'EVAL_SEED', 'check_mask', 'masked_input', 'composite',
-           'hole_fraction', 'box_masks', 'center_masks', 'legacy_masks', 'stroke_masks', 'make_masks', 'eval_masks']
+           'hole_fraction', 'box_masks', 'center_masks', 'legacy_masks', 'stroke_masks', 'make_masks', 'eval_masks',
+           'dihedral', 'MaskBank']
 
 # %% ../nbs/02_masking.ipynb #c355a8f9
 def check_mask(x: torch.Tensor, m: torch.Tensor):
     "Raise a clear error unless `x` is (B,3,H,W) and `m` a matching (B,1,H,W) mask."
     if x.dim() != 4 or x.shape[1] != 3: raise ValueError(f"images must be (B, 3, H, W), got {tuple(x.shape)}")
     if m.dim() != 4 or m.shape[1] != 1 or m.shape[0] != x.shape[0] or m.shape[2:] != x.shape[2:]:
-        raise ValueError(f"mask must be (B, 1, H, W) = {(x.shape[0], 1, *x.shape[2:])} to match the images, got {tuple(m.shape)}")
+        raise ValueError(f"mask must be (B, 1, H, W) = {(x.shape[0], 1, *x.shape[2:])} to match the images, "
+                         f"got {tuple(m.shape)}")
 
 # %% ../nbs/02_masking.ipynb #a5280b4b
 def masked_input(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
@@ -52,7 +54,8 @@ def _rect_masks(y0, x0, h, w, valid, size, device) -> torch.Tensor:
 
 # %% ../nbs/02_masking.ipynb #0e5c1ebb
 def _placed_rects(h, w, valid, size, g, device, margin=0) -> torch.Tensor:
-    "Rectangles of sides h, w (B, K) placed uniformly inside the image less `margin`, drawn from `g`; union per image."
+    """Rectangles of sides h, w (B, K) placed uniformly inside the image less `margin`, drawn from `g`; union
+    per image."""
     y0 = margin + (torch.rand(h.shape, generator=g) * (size - 2 * margin - h + 1)).floor()
     x0 = margin + (torch.rand(w.shape, generator=g) * (size - 2 * margin - w + 1)).floor()
     return _rect_masks(y0, x0, h, w, valid, size, device)
@@ -118,7 +121,8 @@ def _segment_masks(a, b, width, valid, size, device, chunk=2**20):
 
 # %% ../nbs/02_masking.ipynb #d9a51b35
 def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, max_times):
-    "With probability `p` per image, 1 + rectangles with sides in [min_size, max_size) (256 px units, scaled)."
+    """With probability `p` per image, 1 + rectangles with sides in [min_size, max_size) (256 px units,
+    scaled)."""
     sc = size / 256
     m, lo = round(margin * sc), max(1, round(min_size * sc))
     hi = max(lo + 1, min(round(max_size * sc), size - 2 * m))
@@ -132,13 +136,15 @@ def _extra_boxes(n, size, g, device, p, margin, min_size, max_size, min_times, m
 # %% ../nbs/02_masking.ipynb #e36798d3
 def _strokes_once(n, size, g, device, p, max_vertex, max_angle):
     sc = size / 256
-    T, V = p['max_times'] + 1, max_vertex   # LaMa's generator passes max_times + 1: min_times..max_times + 1 strokes
+    # LaMa's generator passes max_times + 1: min_times..max_times + 1 strokes
+    T, V = p['max_times'] + 1, max_vertex
     times = torch.randint(p['min_times'], T + 1, (n, 1), generator=g)
     nvert = torch.randint(1, V + 1, (n, T, 1), generator=g)
     valid = (torch.arange(T)[None] < times)[..., None] & (torch.arange(V)[None, None] < nvert)   # (n, T, V)
     start = torch.rand(n, T, 2, generator=g) * size
     ang = 0.01 + torch.randint(max_angle, (n, T, V), generator=g).float()
-    ang = torch.where((torch.arange(T) % 2 == 0)[:, None], 2 * math.pi - ang, ang)  # mirrored on every other poly-line
+    # mirrored on every other poly-line
+    ang = torch.where((torch.arange(T) % 2 == 0)[:, None], 2 * math.pi - ang, ang)
     length = (10 + torch.randint(p['max_len'], (n, T, V), generator=g).float()) * sc
     bw = (5 + torch.randint(p['max_width'], (n, T, V), generator=g).float()) * sc
     pts = [start]
@@ -162,7 +168,8 @@ def stroke_masks(n: int, size: int, generator=None, device='cpu', width: str = '
         bad = ((f < hole_range[0]) | (f > hole_range[1])).nonzero().flatten()
         if not len(bad): return m
         m[bad] = _strokes_once(len(bad), size, generator, device, STROKES[width], max_vertex, max_angle)
-    raise RuntimeError(f"could not draw {width} masks with hole fraction in {hole_range} after {max_redraws} tries")
+    raise RuntimeError(f"could not draw {width} masks with hole fraction in {hole_range} after {max_redraws} "
+                       "tries")
 
 # %% ../nbs/02_masking.ipynb #0a319ff8
 PROTOCOLS = ('box', 'thin', 'medium', 'thick', 'center', 'legacy')
@@ -194,3 +201,29 @@ def eval_masks(protocol: str, n: int, size: int, seed: int = EVAL_SEED, device='
     blocks = [make_masks(protocol, EVAL_BLOCK, size, torch.Generator().manual_seed((key * 10_007 + b) % 2**63))
               for b in range(-(-n // EVAL_BLOCK))]
     return (torch.cat(blocks)[:n] if blocks else make_masks(protocol, 0, size)).to(device)
+
+# %% ../nbs/02_masking.ipynb #e58ed075
+def dihedral(m: torch.Tensor, generator=None) -> torch.Tensor:
+    """Each square mask of `m` (B, 1, S, S) under one of the 8 symmetries of the square, drawn from
+    `generator`; hole sizes kept."""
+    # (B, 3, 1, 1, 1)
+    r = (torch.rand(len(m), 3, generator=generator) < .5).to(m.device)[:, :, None, None, None]
+    m = torch.where(r[:, 0], m.flip(-2), m)                  # rows reversed
+    m = torch.where(r[:, 1], m.flip(-1), m)                  # columns reversed
+    return torch.where(r[:, 2], m.transpose(-2, -1), m)      # transposed: with the flips, all 8 symmetries
+
+# %% ../nbs/02_masking.ipynb #78bc9b46
+class MaskBank:
+    """Training masks of `protocol` drawn once (`n` of them) and served in batches under random symmetries and
+    shifts."""
+    def __init__(self, protocol: str, n: int, size: int, generator=None, device='cpu'):
+        if n < 1: raise ValueError(f"a mask bank needs at least one mask, got n={n}")
+        self.masks = make_masks(protocol, n, size, generator, device)                  # (n, 1, S, S)
+
+    def draw(self, b: int, generator=None) -> torch.Tensor:
+        """(b, 1, S, S) masks: picked from the bank, each under a random symmetry, the batch rolled by one
+        random shift."""
+        idx = torch.randint(len(self.masks), (b,), generator=generator).to(self.masks.device)
+        m = dihedral(self.masks.index_select(0, idx), generator)                      # (b, 1, S, S)
+        dy, dx = torch.randint(self.masks.shape[-1], (2,), generator=generator).tolist()
+        return m.roll((dy, dx), (-2, -1))

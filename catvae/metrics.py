@@ -49,7 +49,8 @@ def msssim_params(size: int) -> tuple[int, tuple]:
 # %% ../nbs/03_metrics.ipynb #27255130
 @functools.lru_cache(maxsize=16)
 def _band(n: int, k: int, sigma: float | None) -> torch.Tensor:
-    "(n-k+1, n) matrix whose rows are the 1-D window shifted by one: a Gaussian of `sigma` (torchmetrics' SSIM) or uniform."
+    """(n-k+1, n) matrix whose rows are the 1-D window shifted by one: a Gaussian of `sigma` (torchmetrics'
+    SSIM) or uniform."""
     d = torch.arange((1 - k) / 2, (1 + k) / 2, 1.0)
     g = torch.exp(-(d / sigma) ** 2 / 2) if sigma else torch.ones(k)
     A = torch.zeros(n - k + 1, n)
@@ -58,11 +59,14 @@ def _band(n: int, k: int, sigma: float | None) -> torch.Tensor:
 
 # %% ../nbs/03_metrics.ipynb #54176c50
 def ssim_parts(x: torch.Tensor, y: torch.Tensor, k: int = 11, sigma: float | None = 1.5, c1: float = 1e-4, c2: float = 9e-4):
-    "Per-image `(ssim, cs)` of images in [0, 1] (B, C, H, W), as torchmetrics computes them (reflection padding; cs cropped)."
+    """Per-image `(ssim, cs)` of images in [0, 1] (B, C, H, W), as torchmetrics computes them (reflection
+    padding; cs cropped)."""
     p = (k - 1) // 2
-    x, y = F.pad(x, (p, p, p, p), mode='reflect'), F.pad(y, (p, p, p, p), mode='reflect')        # (B, C, H+2p, W+2p)
+    # (B, C, H+2p, W+2p)
+    x, y = F.pad(x, (p, p, p, p), mode='reflect'), F.pad(y, (p, p, p, p), mode='reflect')
     Ah, Aw = _band(x.shape[-2], k, sigma).to(x), _band(x.shape[-1], k, sigma).to(x)
-    mu_x, mu_y, xx, yy, xy = (Ah @ torch.cat([x, y, x * x, y * y, x * y]) @ Aw.T).split(len(x))  # 5 x (B, C, H, W)
+    # 5 x (B, C, H, W)
+    mu_x, mu_y, xx, yy, xy = (Ah @ torch.cat([x, y, x * x, y * y, x * y]) @ Aw.T).split(len(x))
     var_x, var_y = (xx - mu_x ** 2).clamp_min(0), (yy - mu_y ** 2).clamp_min(0)
     upper, lower = 2 * (xy - mu_x * mu_y) + c2, var_x + var_y + c2
     s = (2 * mu_x * mu_y + c1) * upper / ((mu_x ** 2 + mu_y ** 2 + c1) * lower)
@@ -76,18 +80,21 @@ def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/03_metrics.ipynb #0089785f
 def ms_ssim(x: torch.Tensor, y: torch.Tensor, k: int, betas: tuple) -> torch.Tensor:
-    "Per-image MS-SSIM with a uniform k x k window over len(betas) scales (torchmetrics' 'relu' normalisation), (B,)."
+    """Per-image MS-SSIM with a uniform k x k window over len(betas) scales (torchmetrics' 'relu'
+    normalisation), (B,)."""
     terms = []
     for _ in betas:
         s, cs = ssim_parts(x, y, k, None)
         terms.append(cs.relu())
         x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
     terms[-1] = s.relu()
-    return (torch.stack(terms) ** torch.tensor(betas, dtype=x.dtype, device=x.device)[:, None]).prod(0)   # (S, B) -> (B,)
+    # (S, B) -> (B,)
+    return (torch.stack(terms) ** torch.tensor(betas, dtype=x.dtype, device=x.device)[:, None]).prod(0)
 
 # %% ../nbs/03_metrics.ipynb #5724f345
 def raw_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict:
-    "The seed project's protocol: PSNR and SSIM of the raw output (nothing pasted back) against the whole image; each (B,)."
+    """The seed project's protocol: PSNR and SSIM of the raw output (nothing pasted back) against the whole
+    image; each (B,)."""
     x_hat, x = x_hat.float().clamp(0, 1), x.float()
     return {'raw_psnr': tmf.peak_signal_noise_ratio(x_hat, x, data_range=1.0, reduction='none', dim=(1, 2, 3)),
             'raw_ssim': ssim(x_hat, x)}
@@ -105,10 +112,13 @@ def sharpness(x_inp: torch.Tensor,   # (B, 3, H, W) the composite
               x: torch.Tensor,       # (B, 3, H, W) the photo
               m: torch.Tensor,       # (B, 1, H, W) 1 in the hole
               border: int = 2) -> torch.Tensor:
-    "Per-image Laplacian energy of the composite over the hole and a `border`-pixel band, relative to the photo's (1: as sharp): (B,)."
-    lap = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]], device=x.device).expand(x.shape[1], 1, 3, 3)   # (C, 1, 3, 3)
+    """Per-image Laplacian energy of the composite over the hole and a `border`-pixel band, relative to the
+    photo's (1: as sharp): (B,)."""
+    # (C, 1, 3, 3)
+    lap = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]], device=x.device).expand(x.shape[1], 1, 3, 3)
     energy = lambda t: F.conv2d(F.pad(t.float(), (1, 1, 1, 1), mode='replicate'), lap, groups=t.shape[1]).pow(2)
-    region = F.max_pool2d(m.float(), 2 * border + 1, stride=1, padding=border)      # (B, 1, H, W) the hole and its band
+    # (B, 1, H, W) the hole and its band
+    region = F.max_pool2d(m.float(), 2 * border + 1, stride=1, padding=border)
     return (energy(x_inp) * region).sum((1, 2, 3)) / (energy(x) * region).sum((1, 2, 3)).clamp_min(1e-12)
 
 # %% ../nbs/03_metrics.ipynb #efccc459
@@ -124,13 +134,15 @@ def optional_metric_status() -> dict:
         tv = None
     except Exception as e: tv = f"torchvision not importable ({type(e).__name__})"
     alex = _hub_file('alexnet-owt-7be5be79.pth')
-    st['lpips'] = tv or (None if alex.exists() else f"not available: AlexNet weights not in the torch cache ({alex})")
+    st['lpips'] = tv or (None if alex.exists() else "not available: AlexNet weights not in the torch cache "
+                                                    f"({alex})")
     incep = _hub_file('weights-inception-2015-12-05-6726825d.pth')
     try:
         import torch_fidelity  # noqa: F401
         fid_pkg = None
     except Exception: fid_pkg = "torch-fidelity not installed"
-    st['fid'] = fid_pkg or (None if incep.exists() else f"not available: Inception weights not in the torch cache ({incep})")
+    st['fid'] = fid_pkg or (None if incep.exists() else "not available: Inception weights not in the torch "
+                                                        f"cache ({incep})")
     return {k: (v if v is None or v.startswith('not available') else f"not available: {v}") for k, v in st.items()}
 
 # %% ../nbs/03_metrics.ipynb #c6c547ec
@@ -168,15 +180,18 @@ def evaluate_inpainter(inpaint, images_u8: torch.Tensor, masks: torch.Tensor, ba
                        device='cpu', progress: bool = False, desc: str = 'evaluating') -> pd.DataFrame:
     "Per-image metrics of `inpaint(x, m)` on uint8 `images_u8` (N,3,H,W) with `masks` (N,1,H,W)."
     rows, status, fakes = [], optional_metric_status(), []
-    lp = lpips_scorer(device) if status['lpips'] is None and images_u8.shape[-1] >= 32 else None  # AlexNet needs >= 32 px
+    # AlexNet needs >= 32 px
+    lp = lpips_scorer(device) if status['lpips'] is None and images_u8.shape[-1] >= 32 else None
     for x, m in image_batches(images_u8, masks, batch_size, device, progress, desc):
-        x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)                  # the model never sees hole pixels
+        # the model never sees hole pixels
+        x_hat = inpaint(x * (1 - m), m).float().clamp(0, 1)
         x_inp = composite(x, x_hat, m)
         met = {'hole_frac': hole_fraction(m), **hole_metrics(x_inp, x, m), **image_metrics(x_inp, x), **raw_metrics(x_hat, x),
                'sharpness': sharpness(x_inp, x, m)}
         if lp is not None:
             with torch.no_grad(): met['lpips'] = lp(x_inp, x)
-        if status['fid'] is None: fakes.append((x_inp * 255).round().to(torch.uint8).cpu())   # 8-bit, as the truth
+        # 8-bit, as the truth
+        if status['fid'] is None: fakes.append((x_inp * 255).round().to(torch.uint8).cpu())
         rows.append(pd.DataFrame({k: v.detach().cpu().numpy() for k, v in met.items()}))
     df = pd.concat(rows, ignore_index=True)
     df.insert(0, 'image', np.arange(len(df)))
@@ -199,7 +214,8 @@ def mean_fill(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
 def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0,
                  groups=None,   # one label per value (e.g. the image id): resample whole groups; None: every value is its own group
                  ) -> tuple[float, float, float]:
-    "`(mean, low, high)` of a percentile (cluster-)bootstrap interval for the mean of `values` (NaNs dropped)."
+    """`(mean, low, high)` of a percentile (cluster-)bootstrap interval for the mean of `values` (NaNs
+    dropped)."""
     v = np.asarray(values, dtype=float); keep = np.isfinite(v)
     g = np.arange(len(v)) if groups is None else np.asarray(groups)
     if len(g) != len(v): raise ValueError(f"{len(g)} group labels for {len(v)} values")
@@ -208,16 +224,19 @@ def bootstrap_ci(values, n_boot: int = 2000, level: float = .95, seed: int = 0,
     _, gi = np.unique(g, return_inverse=True)
     S = np.bincount(gi, weights=v); n = np.bincount(gi).astype(float)   # (G,) per-group sum and count
     rng = np.random.default_rng(seed)
-    draw = rng.integers(0, len(S), (n_boot, len(S)))                      # (R, G) groups drawn with replacement
+    # (R, G) groups drawn with replacement
+    draw = rng.integers(0, len(S), (n_boot, len(S)))
     means = S[draw].sum(1) / n[draw].sum(1)
     a = (1 - level) / 2
     return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
 # %% ../nbs/03_metrics.ipynb #845d8071
-METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim', 'sharpness')  # lpips: only where computable
+# lpips: only where computable
+METRICS = ('hole_psnr', 'hole_l1', 'hole_mse', 'psnr', 'ssim', 'ms_ssim', 'lpips', 'raw_psnr', 'raw_ssim', 'sharpness')
 
 def summarize(df: pd.DataFrame, metrics=METRICS, n_boot: int = 2000, seed: int = 0) -> dict:
-    "`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`; intervals resample images (column `image`) when it has one."
+    """`{metric: {'mean', 'low', 'high'}}` for the per-image table `df`; intervals resample images (column
+    `image`) when it has one."""
     out, groups = {}, (df['image'].values if 'image' in df else None)
     for k in metrics:
         if k in df and df[k].notna().any():

@@ -16,13 +16,15 @@ __all__ = ['nearest_code', 'straight_through', 'VectorQuantizerEMA', 'codebook_s
 
 # %% ../nbs/11_quantiser.ipynb #a1395cd5
 def _cpu_rand(*shape, device='cpu') -> torch.Tensor:
-    "Uniform [0, 1) numbers from torch's global CPU generator, moved to `device` (same draws on every device)."
+    """Uniform [0, 1) numbers from torch's global CPU generator, moved to `device` (same draws on every
+    device)."""
     return torch.rand(*shape).to(device)
 
 # %% ../nbs/11_quantiser.ipynb #8aca27ae
 def nearest_code(z: torch.Tensor, embed: torch.Tensor) -> torch.Tensor:
     "Index of the nearest row of `embed` (K, D) for each row of `z` (N, D); (N,) long."
-    d = z.pow(2).sum(1, keepdim=True) - 2 * z @ embed.t() + embed.pow(2).sum(1)[None]   # (N, K) squared distances
+    # (N, K) squared distances
+    d = z.pow(2).sum(1, keepdim=True) - 2 * z @ embed.t() + embed.pow(2).sum(1)[None]
     return d.argmin(1)
 
 # %% ../nbs/11_quantiser.ipynb #369af310
@@ -62,10 +64,12 @@ def ema_update(self: VectorQuantizerEMA, z: torch.Tensor, onehot: torch.Tensor):
 @patch
 @torch.no_grad()
 def restart_dead(self: VectorQuantizerEMA, z: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-    "Move codes whose recent usage is below `dead_threshold` onto random rows of `z` (N, D); returns the (K,) dead mask."
+    """Move codes whose recent usage is below `dead_threshold` onto random rows of `z` (N, D); returns the
+    (K,) dead mask."""
     self.usage.mul_(self.usage_decay).add_(counts, alpha=1 - self.usage_decay)
     dead = self.usage < self.dead_threshold                                   # (K,)
-    pick = torch.randint(0, z.shape[0], (self.n_codes,)).to(z.device)       # CPU generator: same draw on every device
+    # CPU generator: same draw on every device
+    pick = torch.randint(0, z.shape[0], (self.n_codes,)).to(z.device)
     new = z[pick]                                                             # (K, D)
     t = self.dead_threshold
     self.embed.copy_(torch.where(dead[:, None], new, self.embed))
@@ -101,7 +105,8 @@ def codebook_stats(counts: torch.Tensor) -> dict:
 # %% ../nbs/11_quantiser.ipynb #3e27ee9a
 @patch
 def forward(self: VectorQuantizerEMA, z_e: torch.Tensor, update: bool | None = None):
-    "Quantise `z_e` (B, D, h, w) -> `(z_q, idx, commit, counts)`; EMA update and restarts if `update` (default: training)."
+    """Quantise `z_e` (B, D, h, w) -> `(z_q, idx, commit, counts)`; EMA update and restarts if `update`
+    (default: training)."""
     update = self.training if update is None else update
     B, D, h, w = z_e.shape
     with torch.autocast(z_e.device.type, enabled=False):
@@ -109,10 +114,12 @@ def forward(self: VectorQuantizerEMA, z_e: torch.Tensor, update: bool | None = N
         zd = z.detach()
         if update and not bool(self.initted): self.kmeans_init(zd)
         idx = nearest_code(zd, self.embed)                           # (B*h*w,)
-        z_q = F.embedding(idx, self.embed)                           # (B*h*w, D)  (a copy: safe to update embed below)
+        # (B*h*w, D)  (a copy: safe to update embed below)
+        z_q = F.embedding(idx, self.embed)
         onehot = F.one_hot(idx, self.n_codes).float()                # (B*h*w, K)
         counts = onehot.sum(0)                                       # (K,)
-        commit = self.beta * (z - z_q).pow(2).reshape(B, -1).sum(1)  # (B,) beta * ||z_e - sg(e_k)||^2 per image
+        # (B,) beta * ||z_e - sg(e_k)||^2 per image
+        commit = self.beta * (z - z_q).pow(2).reshape(B, -1).sum(1)
         z_q = straight_through(z, z_q)
         if update:
             self.ema_update(zd, onehot)
@@ -128,7 +135,8 @@ def hole_tokens(m: torch.Tensor, grid: int) -> torch.Tensor:
 
 # %% ../nbs/11_quantiser.ipynb #900f17e4
 class MaskedTokenPrior(nn.Module):
-    "Bidirectional transformer over the code grid: logits (B, N, K) of the full image's codes from context features and a state per token."
+    """Bidirectional transformer over the code grid: logits (B, N, K) of the full image's codes from context
+    features and a state per token."""
     def __init__(self, n_codes: int, grid: int, dim: int = 64, layers: int = 2, heads: int = 4, ctx_dim: int = 64):
         super().__init__()
         self.K = n_codes
@@ -166,7 +174,8 @@ def sample_categorical(probs: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def fill_tokens(prior: MaskedTokenPrior, ctx: torch.Tensor, hole: torch.Tensor, steps: int = 8,
                 temperature: float = 1.0, sample: bool = False, choice_noise: float = 1.0):
-    "Iteratively predict the hole tokens: `(state, p)`, (B, N) codes at hole positions (`prior.K + 1` elsewhere) and the probability each had when revealed."
+    """Iteratively predict the hole tokens: `(state, p)`, (B, N) codes at hole positions (`prior.K + 1`
+    elsewhere) and the probability each had when revealed."""
     B, N = hole.shape; K = prior.K
     state = torch.where(hole, K, K + 1)                                 # (B, N) long
     p_rev = torch.zeros(B, N, device=hole.device)

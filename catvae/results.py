@@ -13,17 +13,20 @@ from .core import EVAL_PROTOCOL
 from .config import RUNNER_PARAMS, TEST_SET, _is_int
 
 # %% auto #0
-__all__ = ['load_runs', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary']
+__all__ = ['TABLES', 'load_runs', 'study_folders', 'load_seeds', 'comparison_pairs', 'study_comparisons', 'seed_summary',
+           'load_table', 'registered_claims', 'claims_table']
 
 # %% ../nbs/19b_results.ipynb #15aeae94
 def _kind(met: dict, n_params) -> str:
-    "What a run is, from what it saved: 'classical' (nothing to train), 'sampler' (draws completions) or 'deterministic'."
+    """What a run is, from what it saved: 'classical' (nothing to train), 'sampler' (draws completions) or
+    'deterministic'."""
     if not n_params: return 'classical'
     return 'sampler' if met.get('samples') else 'deterministic'
 
 # %% ../nbs/19b_results.ipynb #2977788f
 def _scored_set(run: Path, par: dict) -> str:
-    "What a finished run was scored on (its test images' names or photo folder, how many, protocols, size): runs of one report share it."
+    """What a finished run was scored on (its test images' names or photo folder, how many, protocols, size):
+    runs of one report share it."""
     try: test = json.loads((run / 'split.json').read_text()).get('test')
     except Exception: test = None
     n = par.get('n_eval')
@@ -35,10 +38,12 @@ class _Damaged(Exception):
     "A run folder whose files cannot be read or do not add up: the message says which and what to do."
 
 def _per_image(d: Path, par: dict, met: dict) -> pd.DataFrame | None:
-    "The run's per-image scores (None when it saved none), checked against the images and protocols it says it scored."
+    """The run's per-image scores (None when it saved none), checked against the images and protocols it says
+    it scored."""
     if not (d / 'per_image.csv').exists(): return None
     try: pi = pd.read_csv(d / 'per_image.csv').assign(model=d.name)
-    except Exception as e: raise _Damaged(f"damaged {d / 'per_image.csv'} ({type(e).__name__}); run it again with --redo")
+    except Exception as e: raise _Damaged(f"damaged {d / 'per_image.csv'} ({type(e).__name__}); run it again "
+                                          "with --redo")
     prots = par.get('eval_protocols'); n_test = (met.get('data') or {}).get('test')
     want = len(prots) * min(par['n_eval'], n_test) if prots and n_test and par.get('n_eval') else None
     miss = {'protocol', 'image', 'hole_psnr'} - set(pi.columns)
@@ -50,7 +55,8 @@ def _per_image(d: Path, par: dict, met: dict) -> pd.DataFrame | None:
 
 # %% ../nbs/19b_results.ipynb #321bc039
 def _run_row(d: Path, par: dict, met: dict, pi: pd.DataFrame | None, intervals: bool) -> dict:
-    "One run's row of the summary: what it is, its settings, its overall scores with intervals, its sample and model stats."
+    """One run's row of the summary: what it is, its settings, its overall scores with intervals, its sample
+    and model stats."""
     from catvae.metrics import summarize
     settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'precision_probe', 'device', *RUNNER_PARAMS)}
     row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
@@ -69,7 +75,8 @@ def _run_row(d: Path, par: dict, met: dict, pi: pd.DataFrame | None, intervals: 
 
 # %% ../nbs/19b_results.ipynb #e4296da0
 def _other_test_sets(scored: dict) -> dict:
-    "`{run: why}` for the runs of `scored` (`{run: (test set, params)}`) scored on another test set than most of the folder."
+    """`{run: why}` for the runs of `scored` (`{run: (test set, params)}`) scored on another test set than
+    most of the folder."""
     counts = Counter(s for s, _ in scored.values())
     if len(counts) < 2: return {}
     main = max(counts, key=counts.get)          # the largest group is compared, the others named
@@ -79,7 +86,8 @@ def _other_test_sets(scored: dict) -> dict:
         if s == main: continue
         diff = ', '.join(f"{k} {par.get(k)!r}, not {scored[ref][1].get(k)!r}" for k in (*TEST_SET, 'photos')
                          if par.get(k) != scored[ref][1].get(k)) or 'other test images'
-        out[m] = (f"scored on another test set than {ref} and {counts[main] - 1} more ({diff}): not compared with them; "
+        out[m] = (f"scored on another test set than {ref} and {counts[main] - 1} more ({diff}): not compared "
+                  "with them; "
                   "run it in a folder of its own (--out)")
     return out
 
@@ -87,7 +95,8 @@ def _other_test_sets(scored: dict) -> dict:
 def load_runs(root,                    # a study folder
               intervals: bool = True,  # recompute each run's bootstrap intervals (False: its saved summary, much faster)
               ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "`(summary, per_image, failures)` of the runs under `root`, each named by its folder; intervals resample images."
+    """`(summary, per_image, failures)` of the runs under `root`, each named by its folder; intervals resample
+    images."""
     root = Path(root); rows, per, failed, scored = [], [], {}, {}
     for d in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
         try: st = json.loads((d / 'status.json').read_text()) if (d / 'status.json').exists() else {}
@@ -102,7 +111,8 @@ def load_runs(root,                    # a study folder
         except Exception as e:
             failed[d.name] = f"damaged file in {d} ({type(e).__name__}: {e}); run it again with --redo"; continue
         if par.get('eval_protocol') != EVAL_PROTOCOL:   # another split or other masks: never mixed into a comparison
-            failed[d.name] = (f"stale run: evaluated under protocol {par.get('eval_protocol', 1)}, this code uses "
+            failed[d.name] = (f"stale run: evaluated under protocol {par.get('eval_protocol', 1)}, this code "
+                              "uses "
                               f"{EVAL_PROTOCOL} (other split or masks); run it again with --redo"); continue
         try: pi = _per_image(d, par, met)
         except _Damaged as e: failed[d.name] = str(e); continue
@@ -129,7 +139,8 @@ def _settings(folder: Path) -> dict:
 
 # %% ../nbs/19b_results.ipynb #eeeced8a
 def study_folders(root) -> list[Path]:
-    "The seed folders of the study in `root`: those its `study.json` lists, else its `<root>-seed*` siblings run with the same settings."
+    """The seed folders of the study in `root`: those its `study.json` lists, else its `<root>-seed*` siblings
+    run with the same settings."""
     root = Path(root).resolve()
     st = _study_json(root)
     listed = [Path(f) for f in st.get('seed_folders', []) if (Path(f) / 'study.json').exists()]
@@ -146,15 +157,20 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     sums, pers = [], []
     folders = list(dict.fromkeys(Path(f).resolve() for f in folders))   # each folder once
     other = [f.name for f in folders[1:] if _settings(f) != _settings(folders[0])]
-    if other: raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its study.json): not seeds of one study")
+    if other: raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its "
+                               "study.json): not seeds of one study")
     for f in folders:
         s, p, fails = load_runs(f)
         if not len(s): raise ValueError(f"no finished runs in {f}" + (f" ({'; '.join(f'{m}: {e}' for m, e in fails.items())})" if fails else ''))
         seed = _seed_of(f); sums.append(s.assign(seed=seed, folder=f.name)); pers.append(p.assign(seed=seed))
-    if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study folders have the same seed")
+    if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study "
+                                                                                      "folders have the same "
+                                                                                      "seed")
     out = pd.concat(sums, ignore_index=True)
     mixed = [f"{m} (versions {sorted(set(map(str, g.model_version)))})" for m, g in out.groupby('model') if g.model_version.astype(str).nunique() > 1]
-    if mixed: raise ValueError(f"runs trained by different versions of their model's code: {', '.join(mixed)}; not seeds of one study (rerun the older ones with --redo)")
+    if mixed: raise ValueError("runs trained by different versions of their model's code: "
+                               f"{', '.join(mixed)}; not seeds of one study (rerun the older ones with "
+                               "--redo)")
     return out, pd.concat(pers, ignore_index=True)
 
 # %% ../nbs/19b_results.ipynb #1b74cf3e
@@ -191,3 +207,45 @@ def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
     wide.columns = [f'seed {c}' for c in wide.columns]
     out = wide.assign(n_seeds=wide.notna().sum(axis=1), mean=wide.mean(axis=1), sd=wide.std(axis=1, ddof=1))
     return out.sort_values('mean', ascending=False).reset_index()
+
+# %% ../nbs/19b_results.ipynb #e399170b
+TABLES = ('per_image.csv', 'samples.csv', 'likelihood.csv')   # a run's per-image tables, the first one with a metric wins
+
+def load_table(folders, name: str) -> pd.DataFrame:
+    "The per-image table `name` of every finished run in the seed `folders`, stacked with `model` and `seed` columns."
+    out = []
+    for f in (Path(x) for x in folders):
+        s, _, _ = load_runs(f, intervals=False)
+        for run in (s.model if len(s) else []):
+            if (f / run / name).exists(): out.append(pd.read_csv(f / run / name).assign(model=run, seed=_seed_of(f)))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+# %% ../nbs/19b_results.ipynb #e07800cb
+def registered_claims(model_types) -> dict:
+    "`{model type: [(metric, claim, compared with), ...]}` from each registered model class's `claims`."
+    from catvae.core import model_config
+    out = {}
+    for t in model_types:
+        try: out[t] = list(getattr(model_config(t)[0], 'claims', ()))
+        except ValueError: out[t] = []          # a run of a model this code no longer has
+    return out
+
+# %% ../nbs/19b_results.ipynb #ad069025
+def claims_table(folders,                 # the seed folders of one study
+                 claims: dict | None = None,   # {model type: [(metric, claim, compared with)]}; default: the models' own
+                 ) -> pd.DataFrame:
+    "Each claim of each run's model, judged against the first run of the model it is compared with, over seeds and images."
+    summary, per = load_seeds(folders)
+    runs = summary.drop_duplicates('model')
+    claims = registered_claims(runs.model_type.unique()) if claims is None else claims
+    first = {t: g.model.iloc[0] for t, g in runs[runs.train_seed_offset == 0].groupby('model_type', sort=False)}
+    qs = [(r.model, first[vs], claim, metric) for r in runs.itertuples() if r.train_seed_offset == 0
+          for metric, claim, vs in claims.get(r.model_type, []) if vs in first and first[vs] != r.model]
+    tables, rows = {'per_image.csv': per}, []
+    for a, b, claim, metric in qs:
+        name = next((t for t in TABLES if metric in tables.setdefault(t, load_table(folders, t))), None)
+        if name is None: rows.append(pd.DataFrame([{'a': a, 'b': b, 'question': claim, 'verdict': 'not measured'}]))
+        else: rows.append(compare_runs(tables[name], [(a, b, claim)], metric, m=len(qs)).assign(table=name))
+        rows[-1] = rows[-1].assign(metric=metric)
+    cols = ['a', 'b', 'question', 'metric', 'table', 'n_seeds', 'n_images', 'diff', 'low', 'high', 'verdict', 'm']
+    return pd.concat(rows, ignore_index=True).reindex(columns=cols) if rows else pd.DataFrame(columns=cols)

@@ -21,23 +21,27 @@ def energy_score(xs: torch.Tensor,   # (k, B, C, H, W) samples of the completed 
                  x: torch.Tensor,    # (B, C, H, W) the truth
                  m: torch.Tensor,    # (B, 1, H, W) 1 in the hole
                  ) -> torch.Tensor:
-    "Per-image energy score of the k samples over the hole, per sqrt(hole dimension) (RMSE units; lower is better): (B,)."
+    """Per-image energy score of the k samples over the hole, per sqrt(hole dimension) (RMSE units; lower is
+    better): (B,)."""
     k = len(xs)
     dims = (m.sum((1, 2, 3)) * x.shape[1]).clamp_min(1)                           # (B,) D
     fit = _hole_norms(xs - x, m).mean(0)                                           # (B,) mean_j ||X_j - y||
     spread = (sum(_hole_norms(xs[j] - xs[l], m) for j in range(k) for l in range(j + 1, k)) / (k * (k - 1))
-              if k > 1 else torch.zeros_like(fit))                                 # (B,) half the mean pairwise distance
+              # (B,) half the mean pairwise distance
+              if k > 1 else torch.zeros_like(fit))
     return (fit - spread) / dims.sqrt()
 
 # %% ../nbs/05a_scores.ipynb #302cfa69
 def pixel_crps(xs: torch.Tensor, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    "Per-image CRPS of the k samples, averaged over the hole values (lower is better; the hole L1 for k = 1): (B,)."
+    """Per-image CRPS of the k samples, averaged over the hole values (lower is better; the hole L1 for k =
+    1): (B,)."""
     k = len(xs)
     dims = (m.sum((1, 2, 3)) * x.shape[1]).clamp_min(1)                           # (B,)
     fit = (xs - x).abs().mean(0)                                                   # (B, C, H, W)
     if k > 1:
         w = (2 * torch.arange(1, k + 1, dtype=xs.dtype, device=xs.device) - k - 1).view(k, 1, 1, 1, 1)
-        fit = fit - (w * xs.sort(0).values).sum(0) / (k * (k - 1))                 # minus half the mean pairwise |X_j - X_l|
+        # minus half the mean pairwise |X_j - X_l|
+        fit = fit - (w * xs.sort(0).values).sum(0) / (k * (k - 1))
     return (fit * m).sum((1, 2, 3)) / dims
 
 # %% ../nbs/05a_scores.ipynb #4d986dca
@@ -48,7 +52,8 @@ def coverage(xs: torch.Tensor, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor
 
 # %% ../nbs/05a_scores.ipynb #3187e374
 def spread_skill(xs: torch.Tensor, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    "Per-image sqrt((1 + 1/k) mean sample variance) / RMSE of the sample mean over the hole (1 if calibrated): (B,)."
+    """Per-image sqrt((1 + 1/k) mean sample variance) / RMSE of the sample mean over the hole (1 if
+    calibrated): (B,)."""
     k, dims = len(xs), (m.sum((1, 2, 3)) * x.shape[1]).clamp_min(1)
     var = (xs.var(0, unbiased=True) * m).sum((1, 2, 3)) / dims                    # (B,)
     mse = ((xs.mean(0) - x).pow(2) * m).sum((1, 2, 3)) / dims
@@ -64,7 +69,8 @@ def distance_to_known(m: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/05a_scores.ipynb #91bd94f2
 def hole_corr(a: torch.Tensor, b: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    "Per-image Pearson correlation of two (B, 1, H, W) maps over the hole pixels (NaN where either is constant): (B,)."
+    """Per-image Pearson correlation of two (B, 1, H, W) maps over the hole pixels (NaN where either is
+    constant): (B,)."""
     out = []
     for a_, b_, h in zip(a, b, m > .5):
         u, v = a_[h], b_[h]
@@ -77,6 +83,7 @@ def null_best_of_k(fill: torch.Tensor,    # (B, C, H, W) a deterministic fill
                    spread: torch.Tensor,  # (B,) per-image spread of the sampler (its mean hole std)
                    k: int = 8, generator: torch.Generator | None = None) -> torch.Tensor:
     "Per-image best-of-k hole PSNR of `fill` plus k random colour shifts (sd `spread`) inside the hole: (B,)."
-    shift = torch.randn(k, *fill.shape[:2], 1, 1, generator=generator).to(fill) * spread.view(1, -1, 1, 1, 1)   # (k, B, C, 1, 1)
+    # (k, B, C, 1, 1)
+    shift = torch.randn(k, *fill.shape[:2], 1, 1, generator=generator).to(fill) * spread.view(1, -1, 1, 1, 1)
     noisy = (fill + shift * m).clamp(0, 1)                                         # (k, B, C, H, W)
     return torch.stack([hole_metrics(s, x, m)['hole_psnr'] for s in noisy]).max(0).values

@@ -9,13 +9,15 @@ import pandas as pd
 from scipy import stats as _st
 
 # %% auto #0
-__all__ = ['ALPHA', 'MARGINS', 'VERDICTS', 'CALIBRATION_CASES', 'CALIBRATION_BAND', 'mean_squares', 'crossed_from_ms',
-           'crossed_test', 'verdicts', 'detectable_gap', 'seeds_needed', 'null_studies', 'false_call_rate',
-           'calibration', 'paired_diff', 'seed_differences', 'paired_differences', 'compare_runs', 'reference_runs']
+__all__ = ['ALPHA', 'MARGINS', 'LOWER_IS_BETTER', 'VERDICTS', 'CALIBRATION_CASES', 'CALIBRATION_BAND', 'mean_squares',
+           'crossed_from_ms', 'crossed_test', 'verdicts', 'detectable_gap', 'seeds_needed', 'null_studies',
+           'false_call_rate', 'calibration', 'paired_diff', 'seed_differences', 'paired_differences', 'compare_runs',
+           'reference_runs']
 
 # %% ../nbs/19_stats.ipynb #a7128ed5
 def mean_squares(d: np.ndarray) -> dict:
-    "Two-way mean squares of paired differences `d` of shape (..., S, I) (seeds x images), vectorised over leading axes."
+    """Two-way mean squares of paired differences `d` of shape (..., S, I) (seeds x images), vectorised over
+    leading axes."""
     d = np.asarray(d, dtype=float)
     S, I = d.shape[-2:]
     grand = d.mean((-2, -1), keepdims=True)                       # (..., 1, 1)
@@ -33,23 +35,30 @@ def crossed_from_ms(ms: dict) -> dict:
     if S < 2: raise ValueError("one training seed: the training noise cannot be estimated")
     v = np.maximum(ms['ms_s'] + ms['ms_i'] - ms['ms_e'], ms['ms_e'])                   # (...,) S*I*Var(mean)
     den = ms['ms_s'] ** 2 / ms['df_s'] + ms['ms_i'] ** 2 / max(ms['df_i'], 1) + ms['ms_e'] ** 2 / max(ms['df_e'], 1)
-    df = np.clip(np.where(den > 0, v ** 2 / np.where(den > 0, den, 1), ms['df_s']), ms['df_s'], None)   # never fewer than the seeds give
+    # never fewer than the seeds give
+    df = np.clip(np.where(den > 0, v ** 2 / np.where(den > 0, den, 1), ms['df_s']), ms['df_s'], None)
     se = np.sqrt(v / (S * I))
     t = np.where(se > 0, ms['mean'] / np.where(se > 0, se, 1), np.where(ms['mean'] == 0, 0., np.inf))
     return {'mean': ms['mean'], 'se': se, 'df': df, 'p': 2 * _st.t.sf(np.abs(t), df), 'S': S, 'I': I}
 
 # %% ../nbs/19_stats.ipynb #7ae6673f
 def crossed_test(d: np.ndarray) -> dict:   # paired differences (..., S, I): seeds x images
-    "Mean, standard error, Satterthwaite df and two-sided p of the mean difference over new seeds and new images."
+    """Mean, standard error, Satterthwaite df and two-sided p of the mean difference over new seeds and new
+    images."""
     return crossed_from_ms(mean_squares(d))
 
 # %% ../nbs/19_stats.ipynb #6647bdd2
-ALPHA = .05                                  # the study's error rate: each verdict family's chance of any false call
-MARGINS = {'hole_psnr': .1, 'hole_l1': .002, 'ssim': .005}   # equivalence margins: differences smaller than these do not matter
+# the study's error rate: each verdict family's chance of any false call
+ALPHA = .05
+# equivalence margins: differences smaller than these do not matter
+MARGINS = {'hole_psnr': .1, 'hole_l1': .002, 'ssim': .005}
+# metrics where less is better (errors, bits, gaps, proper scores): 'better' means lower for them
+LOWER_IS_BETTER = ('hole_l1', 'hole_mse', 'hole_bpd', 'elbo_bpd', 'gap_nats', 'energy_score', 'crps')
 VERDICTS = ('better', 'worse', 'equivalent', 'inconclusive')
 
 def verdicts(mean, se, df, m: int = 1, margin: float = .1, alpha: float | None = None) -> dict:
-    "Four-word verdicts and their intervals for `m` questions at once (Bonferroni), equivalence within +-`margin`."
+    """Four-word verdicts and their intervals for `m` questions at once (Bonferroni), equivalence within
+    +-`margin`."""
     alpha = ALPHA if alpha is None else alpha
     mean, se, df = (np.asarray(x, dtype=float) for x in (mean, se, df))
     q, q_eq = _st.t.ppf(1 - alpha / (2 * m), df), _st.t.ppf(1 - alpha / m, df)   # two-sided test, TOST
@@ -60,7 +69,8 @@ def verdicts(mean, se, df, m: int = 1, margin: float = .1, alpha: float | None =
 
 # %% ../nbs/19_stats.ipynb #104a4bf9
 def detectable_gap(ms: dict, n_seeds: int, m: int = 1, alpha: float | None = None, power: float = .8) -> float:
-    "The gap found with probability `power` by `n_seeds` seeds at level alpha/m, from the variance components of `ms` (`mean_squares`)."
+    """The gap found with probability `power` by `n_seeds` seeds at level alpha/m, from the variance
+    components of `ms` (`mean_squares`)."""
     alpha = ALPHA if alpha is None else alpha
     I = ms['I']
     su, sv, se = max((ms['ms_s'] - ms['ms_e']) / I, 0), max((ms['ms_i'] - ms['ms_e']) / ms['S'], 0), ms['ms_e']
@@ -79,32 +89,38 @@ def seeds_needed(ms: dict, margin: float, m: int = 1, alpha: float | None = None
 # %% ../nbs/19_stats.ipynb #73609b93
 def null_studies(rng, n: int = 2000, n_seeds: int = 3, n_images: int = 1000, seed_sd: float = .03,
                  image_sd: float = .8, noise_sd: float = .5) -> np.ndarray:
-    "Paired differences (n, S, I) of `n` simulated studies with no true difference: one fixed test set per study, its model x image effect shared by every seed."
-    v = rng.normal(0, image_sd, (n, 1, n_images))               # (n, 1, I) model x image effect: the same in every seed
+    """Paired differences (n, S, I) of `n` simulated studies with no true difference: one fixed test set per
+    study, its model x image effect shared by every seed."""
+    # (n, 1, I) model x image effect: the same in every seed
+    v = rng.normal(0, image_sd, (n, 1, n_images))
     u = rng.normal(0, seed_sd, (n, n_seeds, 1))                 # (n, S, 1) training luck
     return u + v + rng.normal(0, noise_sd, (n, n_seeds, n_images))
 
 # %% ../nbs/19_stats.ipynb #a0f9bae3
 CALIBRATION_CASES = {'A: the study\'s magnitudes': dict(n=2000),
                      'B: training luck dominant': dict(n=4000, n_images=200, seed_sd=.05, image_sd=.1, noise_sd=.4)}
-CALIBRATION_BAND = (.035, .065)   # false calls of a 5% procedure over 2,000+ null studies: 5% +- 3 binomial spreads
+# false calls of a 5% procedure over 2,000+ null studies: 5% +- 3 binomial spreads
+CALIBRATION_BAND = (.035, .065)
 
 def false_call_rate(d: np.ndarray, test=None, alpha: float | None = None) -> float:
-    "Share of the studies in `d` (n, S, I) where `test` (default `crossed_test`) calls better or worse at level alpha."
+    """Share of the studies in `d` (n, S, I) where `test` (default `crossed_test`) calls better or worse at
+    level alpha."""
     r = (test or crossed_test)(d)
     v = verdicts(r['mean'], r['se'], r['df'], m=1, margin=0., alpha=alpha)
     return float(np.isin(v['verdict'], ('better', 'worse')).mean())
 
 # %% ../nbs/19_stats.ipynb #1f532fec
 def calibration(test=None, alpha: float | None = None, seed: int = 1) -> dict:
-    "`{case: false-call rate}` of `test` on every case of `CALIBRATION_CASES`; the procedure is calibrated if all lie in `CALIBRATION_BAND`."
+    """`{case: false-call rate}` of `test` on every case of `CALIBRATION_CASES`; the procedure is calibrated
+    if all lie in `CALIBRATION_BAND`."""
     rng = np.random.default_rng(seed)
     return {k: false_call_rate(null_studies(rng, **kw), test, alpha) for k, kw in CALIBRATION_CASES.items()}
 
 # %% ../nbs/19_stats.ipynb #57192e3a
 def paired_diff(per_image: pd.DataFrame, a: str, b: str, metric: str = 'hole_psnr', n_boot: int = 2000,
                 seed: int = 0) -> tuple[float, float, float]:
-    "Mean of `metric`(a) - `metric`(b) over the same (protocol, image) pairs, with a 95% bootstrap interval that resamples images."
+    """Mean of `metric`(a) - `metric`(b) over the same (protocol, image) pairs, with a 95% bootstrap interval
+    that resamples images."""
     from catvae.metrics import bootstrap_ci
     key = ['protocol', 'image']
     A = per_image[per_image.model == a].set_index(key)[metric]; B = per_image[per_image.model == b].set_index(key)[metric]
@@ -116,7 +132,8 @@ def paired_diff(per_image: pd.DataFrame, a: str, b: str, metric: str = 'hole_psn
 def seed_differences(per: pd.DataFrame,   # per-image scores of several seeds: columns seed, model, protocol, image, `metric`
                      pairs,               # [(a, b), ...]: runs to compare, a minus b
                      metric: str = 'hole_psnr') -> pd.DataFrame:
-    "One row per (seed, a, b): the mean of `metric`(a) - `metric`(b) over the (protocol, image) rows both runs scored in that seed."
+    """One row per (seed, a, b): the mean of `metric`(a) - `metric`(b) over the (protocol, image) rows both
+    runs scored in that seed."""
     rows = []
     for s, d in per.groupby('seed', sort=True):
         wide = d.pivot_table(index=['protocol', 'image'], columns='model', values=metric)   # (rows, runs)
@@ -130,33 +147,44 @@ def seed_differences(per: pd.DataFrame,   # per-image scores of several seeds: c
 def paired_differences(per: pd.DataFrame,   # per-image scores: columns seed, model, protocol, image, `metric`
                        a: str, b: str,       # runs compared, a minus b
                        metric: str = 'hole_psnr') -> np.ndarray:
-    "(S, I) array of `metric`(a) - `metric`(b) per seed and image (mean over the image's protocols), on the images of every seed."
-    d = per[per.model.isin((a, b))].pivot_table(index=['seed', 'image'], columns='model', values=metric)   # (seed x image, 2)
+    """(S, I) array of `metric`(a) - `metric`(b) per seed and image (mean over the image's protocols), on the
+    images of every seed."""
+    # (seed x image, 2)
+    d = per[per.model.isin((a, b))].pivot_table(index=['seed', 'image'], columns='model', values=metric)
     if a not in d or b not in d: return np.empty((0, 0))
-    diff = (d[a] - d[b]).unstack('image').dropna(axis=1)                  # (S, I): images scored by both in every seed
+    # (S, I): images scored by both in every seed
+    diff = (d[a] - d[b]).unstack('image').dropna(axis=1)
     return diff.to_numpy()
 
 # %% ../nbs/19_stats.ipynb #b5dc97b1
 def compare_runs(per: pd.DataFrame,            # per-image scores of every seed (see `paired_differences`)
-                 questions,                    # [(a, b, question), ...]; a question starting 'A/A' is tested alone
+                 questions,  # [(a, b, question), ...]; a question starting 'A/A' is tested alone
                  metric: str = 'hole_psnr',
-                 alpha: float | None = None) -> pd.DataFrame:
-    "Seed x image verdicts of every question: better / worse / equivalent within `MARGINS[metric]` / inconclusive."
+                 alpha: float | None = None,
+                 m: int | None = None,     # the family size for Bonferroni (default: these questions, A/A apart)
+                 ) -> pd.DataFrame:
+    """Seed x image verdicts of every question: better / worse / equivalent within `MARGINS[metric]` /
+    inconclusive."""
     alpha, margin = ALPHA if alpha is None else alpha, MARGINS.get(metric, 0.)
-    m_main = max(1, sum(not q.startswith('A/A') for _, _, q in questions))
+    m_main = m or max(1, sum(not q.startswith('A/A') for _, _, q in questions))
+    sign = -1. if metric in LOWER_IS_BETTER else 1.   # judged on the oriented difference, reported in a - b
     rows = []
     for a, b, q in questions:
-        d = paired_differences(per, a, b, metric)
-        m = 1 if q.startswith('A/A') else m_main
-        row = {'a': a, 'b': b, 'question': q, 'n_seeds': d.shape[0], 'n_images': d.shape[1] if d.size else 0, 'm': m,
+        d = sign * paired_differences(per, a, b, metric)
+        mq = 1 if q.startswith('A/A') else m_main
+        row = {'a': a, 'b': b, 'question': q, 'n_seeds': d.shape[0], 'n_images': d.shape[1] if d.size else 0, 'm': mq,
                'diff': float(d.mean()) if d.size else np.nan}
         if d.shape[0] >= 2 and d.shape[1] >= 2:
             ms = mean_squares(d); r = crossed_from_ms(ms)
-            v = verdicts(r['mean'], r['se'], r['df'], m, margin, alpha)
-            row.update(se=float(r['se']), df=float(r['df']), p=float(r['p']), p_adj=min(1., float(r['p']) * m),
+            v = verdicts(r['mean'], r['se'], r['df'], mq, margin, alpha)
+            row.update(se=float(r['se']), df=float(r['df']), p=float(r['p']), p_adj=min(1., float(r['p']) * mq),
                        **{k: (str(x) if k == 'verdict' else float(x)) for k, x in v.items()},
-                       gap_80=detectable_gap(ms, d.shape[0], m, alpha), seeds_for_margin=seeds_needed(ms, margin, m, alpha))
+                       gap_80=detectable_gap(ms, d.shape[0], mq, alpha), seeds_for_margin=seeds_needed(ms, margin, mq, alpha))
         else: row['verdict'] = 'inconclusive'   # one seed: the training noise is unknown
+        if sign < 0:   # back to the metric's own units: the difference a - b, its intervals flipped
+            row['diff'] = -row['diff']
+            for lo, hi in (('low', 'high'), ('eq_low', 'eq_high')):
+                if lo in row: row[lo], row[hi] = -row[hi], -row[lo]
         rows.append(row)
     cols = ['a', 'b', 'question', 'n_seeds', 'n_images', 'm', 'diff', 'se', 'df', 'low', 'high', 'eq_low', 'eq_high', 'p', 'p_adj',
             'verdict', 'gap_80', 'seeds_for_margin']
@@ -165,11 +193,13 @@ def compare_runs(per: pd.DataFrame,            # per-image scores of every seed 
 # %% ../nbs/19_stats.ipynb #ca2046dd
 def reference_runs(summary: pd.DataFrame,      # `load_runs` / `load_seeds` summary: model, kind, train_seed_offset, val_hole_psnr
                    ) -> dict:
-    "`{kind: run}`: the best run of each kind ('classical', 'deterministic', 'sampler') by validation hole PSNR, A/A twins left out."
+    """`{kind: run}`: the best run of each kind ('classical', 'deterministic', 'sampler') by validation hole
+    PSNR, A/A twins left out."""
     base = summary[summary.get('train_seed_offset', pd.Series(0, index=summary.index)).fillna(0) == 0]
     val = base['val_hole_psnr'] if 'val_hole_psnr' in base else pd.Series(np.nan, index=base.index)
     if missing := sorted(set(base.model[val.isna()])):
-        raise ValueError(f"no validation score for {', '.join(missing)}: the reference runs are chosen on validation; "
+        raise ValueError(f"no validation score for {', '.join(missing)}: the reference runs are chosen on "
+                         "validation; "
                          "rerun them with --redo")
     best = base.assign(val=val).groupby(['kind', 'model']).val.mean().reset_index()
     return {k: g.sort_values('val').model.iloc[-1] for k, g in best.groupby('kind')}

@@ -17,7 +17,8 @@ __all__ = ['KERNEL_ARGS', 'NotebookError', 'executor', 'execute_notebook', 'run_
 
 # %% ../nbs/20_study.ipynb #fcaf89a2
 class _Lock:
-    "An exclusive lock file in a study folder: a second study on the same folder stops with the holder's name."
+    """An exclusive lock file in a study folder: a second study on the same folder stops with the holder's
+    name."""
     def __init__(self, root: Path): self.path = Path(root) / '.catvae.lock'
     def __enter__(self):
         import os, socket
@@ -35,8 +36,10 @@ class _Lock:
                     try: os.kill(h['pid'], 0)
                     except ProcessLookupError: alive = False
                     except PermissionError: pass
-                if alive: raise StudyError(f"{self.path.parent} is in use by another study (pid {h.get('pid', '?')} on {h.get('host', '?')} "
-                                           f"since {h.get('started', '?')}: {h.get('cmd', '')}); wait for it, or delete {self.path} if that process is gone")
+                if alive: raise StudyError(f"{self.path.parent} is in use by another study (pid "
+                                           f"{h.get('pid', '?')} on {h.get('host', '?')} "
+                                           f"since {h.get('started', '?')}: {h.get('cmd', '')}); wait for "
+                                           f"it, or delete {self.path} if that process is gone")
                 self.path.unlink(missing_ok=True)   # its holder died: take it over
         raise StudyError(f"could not lock {self.path.parent}")
     def __exit__(self, *exc): self.path.unlink(missing_ok=True)
@@ -52,16 +55,19 @@ def executor() -> str:
     "'papermill' when papermill and ipykernel are importable (or CATVAE_EXECUTOR says so), else 'plain'."
     import importlib.util, os
     want = os.environ.get('CATVAE_EXECUTOR', '')
-    if want not in ('', 'plain', 'papermill'): raise StudyError(f"CATVAE_EXECUTOR must be 'plain' or 'papermill', got {want!r}")
+    if want not in ('', 'plain', 'papermill'): raise StudyError("CATVAE_EXECUTOR must be 'plain' or "
+                                                                f"'papermill', got {want!r}")
     def found(m):
         try: return importlib.util.find_spec(m) is not None
         except (ImportError, ValueError): return False
     have = all(found(m) for m in ('papermill', 'ipykernel'))
-    if want == 'papermill' and not have: raise StudyError("CATVAE_EXECUTOR=papermill but papermill or ipykernel is not installed")
+    if want == 'papermill' and not have: raise StudyError("CATVAE_EXECUTOR=papermill but papermill or "
+                                                          "ipykernel is not installed")
     return want or ('papermill' if have else 'plain')
 
 # %% ../nbs/20_study.ipynb #02ff405c
-KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']   # the kernels' own log stays off the console (start-up chatter, and the "KeyboardInterrupt caught in kernel" that jupyter_client's shutdown can provoke); cell errors reach it through papermill
+# the kernels' own log stays off the console (start-up chatter, and the "KeyboardInterrupt caught in kernel" that jupyter_client's shutdown can provoke); cell errors reach it through papermill
+KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']
 _PLAIN = r"""
 import ast, contextlib, io, json, sys, traceback, warnings
 import matplotlib; matplotlib.use('Agg')
@@ -91,7 +97,8 @@ sys.exit(1 if err is not None else 0)
 """
 
 def _inject(nb: dict, parameters: dict) -> dict:
-    "The notebook with a cell of `parameters` assignments after its `parameters` cell, tagged as papermill tags it."
+    """The notebook with a cell of `parameters` assignments after its `parameters` cell, tagged as papermill
+    tags it."""
     cells = nb['cells']
     at = next((i + 1 for i, c in enumerate(cells) if 'parameters' in c.get('metadata', {}).get('tags', [])), 0)
     src = '# Parameters\n' + ''.join(f"{k} = {v!r}\n" for k, v in parameters.items())
@@ -104,7 +111,8 @@ def execute_notebook(src,                # the template notebook
                      dst,                # where the executed notebook goes
                      parameters: dict,   # injected after the `parameters` cell
                      cwd=None):          # working directory of the run (default: the repository)
-    "Execute `src` with `parameters` into `dst`: papermill in a Jupyter kernel where installed, else plain Python; a failing cell raises (ename, evalue)."
+    """Execute `src` with `parameters` into `dst`: papermill in a Jupyter kernel where installed, else plain
+    Python; a failing cell raises (ename, evalue)."""
     import subprocess, os
     cwd = str(cwd or project_root())
     if executor() == 'papermill':
@@ -119,13 +127,15 @@ def execute_notebook(src,                # the template notebook
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if r.returncode:
         try: err = next(o for c in json.loads(Path(dst).read_text())['cells'] for o in c.get('outputs', []) if o['output_type'] == 'error')
-        except Exception: raise NotebookError('ProcessError', f"exit code {r.returncode}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no message'}") from None
+        except Exception: raise NotebookError('ProcessError', f"exit code {r.returncode}: "
+                                                              f"{r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no message'}") from None
         raise NotebookError(err['ename'], err['evalue'])
     return Path(dst)
 
 # %% ../nbs/20_study.ipynb #f0d801f2
 def _epoch_line(name: str, epochs: int, val: pd.DataFrame, i: int) -> str:
-    "The progress line of epoch row `i` of a run's validation rows `val`; an epoch 1.5x slower than the fastest before it is pointed out."
+    """The progress line of epoch row `i` of a run's validation rows `val`; an epoch 1.5x slower than the
+    fastest before it is pointed out."""
     r = val.iloc[i]
     psnr = f", val hole PSNR {r.hole_psnr:.2f} dB" if 'hole_psnr' in val and pd.notna(r.hole_psnr) else ''
     fastest = val.seconds.iloc[:i].min() if i else None
@@ -135,9 +145,11 @@ def _epoch_line(name: str, epochs: int, val: pd.DataFrame, i: int) -> str:
 
 # %% ../nbs/20_study.ipynb #66162eef
 def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since: float, every: float = 5.) -> None:
-    "Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's end)."
+    """Print one line per finished epoch of the run in `run` (its `curves.csv` is rewritten at every epoch's
+    end)."""
     seen, done = 0, False
-    try: seen = int((pd.read_csv(run / 'curves.csv').split == 'val').sum())   # epochs of a run being resumed: not news
+    # epochs of a run being resumed: not news
+    try: seen = int((pd.read_csv(run / 'curves.csv').split == 'val').sum())
     except Exception: pass
     if seen: log(f"      {name}: resuming after epoch {seen}/{epochs}")
     while not done:
@@ -145,11 +157,13 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
         f = run / 'curves.csv'
         try:
             if f.stat().st_mtime < since: continue          # a file from an earlier run of this folder
-            val = pd.read_csv(f).query("split == 'val'").reset_index(drop=True)   # (epochs, columns), row i = epoch i + 1
+            # (epochs, columns), row i = epoch i + 1
+            val = pd.read_csv(f).query("split == 'val'").reset_index(drop=True)
         except Exception: continue                          # not written yet, or being replaced
         for i in range(seen, len(val)):
             log(_epoch_line(name, epochs, val, i))
-            if val.epoch.iloc[i] == epochs and not done: log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
+            if val.epoch.iloc[i] == epochs and not done: log(f"      {name}: trained; scoring the test set, "
+                                                             "its samples and likelihoods ...")
         seen = max(seen, len(val))
 
 # %% ../nbs/20_study.ipynb #8e6d6e08
@@ -159,7 +173,9 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
     state, _ = _run_state(run, params)
     if not redo and state == 'finished':
         log(f"{tag} {name}: finished earlier, skipped (--redo to run it again)"); return 'skipped'
-    if state == 'differs' and not redo: raise StudyError(f"{run}: finished with other settings; not overwritten")   # checked before, kept as a guard
+    # checked before, kept as a guard
+    if state == 'differs' and not redo: raise StudyError(f"{run}: finished with other settings; not "
+                                                         "overwritten")
     if redo and run.exists():
         for f in ['metrics.json', 'status.json', 'ckpt/last.pt', 'curves.csv']: (run / f).unlink(missing_ok=True)
     run.mkdir(parents=True, exist_ok=True)
@@ -172,7 +188,8 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
         status = 'ok'
         atomic_write_json(run / 'status.json', {'model': name, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
         data = json.loads((run / 'metrics.json').read_text()).get('data', {})
-        if data.get('skipped'): log(f"{tag} {name}: note: {data['skipped']} image file(s) could not be decoded and were left out (listed in {run / 'split.json'})")
+        if data.get('skipped'): log(f"{tag} {name}: note: {data['skipped']} image file(s) could not be "
+                                    f"decoded and were left out (listed in {run / 'split.json'})")
     except KeyboardInterrupt:
         atomic_write_json(run / 'status.json', {'model': name, 'status': 'interrupted', 'seconds': time.time() - t0, 'finished': timestamp()})
         raise
@@ -181,7 +198,8 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
         status = 'failed'
         atomic_write_json(run / 'status.json', {'model': name, 'status': 'failed', 'error': f"{ename}: {evalue}"[:2000],
                                                'seconds': time.time() - t0, 'notebook': str(run / 'experiment.ipynb'), 'finished': timestamp()})
-        log(f"{tag} {name}: {ename}: {str(evalue).splitlines()[0][:300] if evalue else ''} (notebook: {run / 'experiment.ipynb'})")
+        log(f"{tag} {name}: {ename}: {str(evalue).splitlines()[0][:300] if evalue else ''} (notebook: "
+            f"{run / 'experiment.ipynb'})")
     finally:
         stop.set(); watcher.join()
     log(f"{tag} {name}: {status} in {time.time() - t0:.0f}s")
@@ -189,13 +207,15 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
 
 # %% ../nbs/20_study.ipynb #6059bc9d
 def _with_overrides(cfg: dict, overrides: dict | None, source: str | None) -> dict:
-    "The config with `--set` values (and `--source`) for every run, and data folders resolved where the command runs."
+    """The config with `--set` values (and `--source`) for every run, and data folders resolved where the
+    command runs."""
     over = {**(overrides or {}), **({'source': source} if source else {})}
     if over:
         _check_keys(over, 'overrides')   # unknown keys fail here, before anything runs
         cfg = {**cfg, 'defaults': {**cfg['defaults'], **over}, 'models': {m: {k: v for k, v in o.items() if k not in over}
                                                                            for m, o in cfg['models'].items()}}
-    fix = lambda d: {**d, 'source': _resolve_path(d['source'])} if 'source' in d else d   # relative to where the command runs
+    # relative to where the command runs
+    fix = lambda d: {**d, 'source': _resolve_path(d['source'])} if 'source' in d else d
     return {**cfg, 'defaults': fix(cfg['defaults']), 'models': {m: fix(o) for m, o in cfg['models'].items()}}
 
 # %% ../nbs/20_study.ipynb #7e511db5
@@ -203,15 +223,18 @@ def _run_names(cfg: dict, models) -> list[str]:
     "The runs asked for (`--models`, comma-separated or a list; all of the config's when None), each checked."
     names = list(cfg['models']) if models is None else list(dict.fromkeys(
         m.strip() for m in (models.split(',') if isinstance(models, str) else models) if m.strip()))
-    if models is not None and not names: raise StudyError("--models is empty; name runs of the config, comma-separated")
+    if models is not None and not names: raise StudyError("--models is empty; name runs of the config, "
+                                                          "comma-separated")
     bad = [m for m in names if m not in cfg['models']]
     if bad: raise StudyError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
     return names
 
 # %% ../nbs/20_study.ipynb #9dc5ef61
 def _seed_folders(cfg: dict, out, seed: int | None, seeds: int | None) -> tuple[dict, int]:
-    "`({folder: its config}, first seed)`: one study folder per training seed (the first keeps the config's name)."
-    seeds = ((1 if seed is not None else cfg['seeds']) if seeds is None else seeds)   # --seed S alone adds one seed folder
+    """`({folder: its config}, first seed)`: one study folder per training seed (the first keeps the config's
+    name)."""
+    # --seed S alone adds one seed folder
+    seeds = ((1 if seed is not None else cfg['seeds']) if seeds is None else seeds)
     if not _is_int(seeds) or seeds < 1: raise StudyError(f"seeds must be an integer >= 1, got {seeds!r}")
     base = cfg['defaults'].get('seed', experiment_params()['seed']) if seed is None else seed
     if not _is_int(base) or base < 0: raise StudyError(f"seed must be an integer >= 0, got {base!r}")
@@ -233,14 +256,15 @@ def _study_problems(cfg: dict, folders: dict, names: list, device: str | None, r
     for root, c in folders.items():
         for m in names if not redo else []:
             state, why = _run_state(root / m, run_params(c, m, root, device))
-            if state == 'differs': problems.append(f"{root / m} finished with other settings ({why}); not overwritten: "
+            if state == 'differs': problems.append(f"{root / m} finished with other settings ({why}); not "
+                                                   "overwritten: "
                                                    f"pass --redo to replace it or --out for another folder")
         problems += _test_set_problems(root, c, names)
         if why := writable_problem(root, 'study folder'): problems.append(why)
     return problems
 
 # %% ../nbs/20_study.ipynb #b92dc488
-def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON file (from Python also a config dict)
+def run_study(config='smoke',  # 'smoke', 'cpu-long', 'full' or a JSON file (from Python also a config dict)
               out=None,                # study folder; default runs/<config name>
               models=None,             # a subset of the config's runs, comma-separated (default: all)
               redo: bool = False,      # run finished models again
@@ -252,7 +276,8 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
               seeds: int | None = None,   # run the study under this many seeds (the config's seed, +1, +2 ... in sibling folders); default: the config's `seeds` (1 if absent)
               overrides: dict | None = None,   # experiment parameters set for every run (e.g. from `--set epochs=1`)
               ) -> dict:
-    "Run the experiment notebook for each run of `config` (for each seed), then the report; returns `{run: status}` (`{folder: {...}}` for several seeds)."
+    """Run the experiment notebook for each run of `config` (for each seed), then the report; returns `{run:
+    status}` (`{folder: {...}}` for several seeds)."""
     cfg = _with_overrides(load_config(config), overrides, source)
     executor()   # a bad CATVAE_EXECUTOR stops the study here, not in every run
     names = _run_names(cfg, models)
@@ -266,11 +291,13 @@ def run_study(config='smoke',          # 'smoke', 'cpu-long', 'full' or a JSON f
 
 # %% ../nbs/20_study.ipynb #e6088376
 def busy_note() -> str | None:
-    "A line for the console when other work already loads the cores (torch's threads then share them and run far slower), else None."
+    """A line for the console when other work already loads the cores (torch's threads then share them and run
+    far slower), else None."""
     try: load, cores = os.getloadavg()[0], os.cpu_count() or 1
     except (OSError, AttributeError): return None   # no load average on this system
     if load < .75 * cores: return None
-    return (f"note: the machine is busy (load {load:.1f} on {cores} cores): each model will train much slower than alone, "
+    return (f"note: the machine is busy (load {load:.1f} on {cores} cores): each model will train much "
+            "slower than alone, "
             "and its timings will not be comparable")
 
 # %% ../nbs/20_study.ipynb #356a079d
@@ -279,7 +306,8 @@ def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bo
     status = {}
     for j, (root, c) in enumerate(folders.items()):   # each folder was made and locked by run_study
         atomic_write_json(root / 'study.json', {**c, 'started': timestamp(), 'models_run': names,
-                                                'seed_folders': [str(r) for r in folders]})   # the report reads all seeds from here
+                                                # the report reads all seeds from here
+                                                'seed_folders': [str(r) for r in folders]})
         st = status[str(root)] = {}
         for i, m in enumerate(names):
             tag = f"[{f'seed {base + j}, ' if len(folders) > 1 else ''}{i + 1}/{len(names)}]"
@@ -287,7 +315,8 @@ def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bo
     first = next(iter(folders))
     if report:
         try: log(f"report: {render_report(first)}")
-        except NotebookError as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); see {first / 'report.ipynb'}")
+        except NotebookError as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); see "
+                                       f"{first / 'report.ipynb'}")
         except StudyError as e: log(f"report: not rendered: {e}")
     return status[str(first)] if len(folders) == 1 else status
 
@@ -296,19 +325,24 @@ def render_report(root,                        # a study folder, e.g. runs/smoke
                   title: str | None = None,      # the report's heading (default: catvae study: <folder name>)
                   log=print,                     # where the runs it cannot show are named
                   ) -> Path:
-    "Execute the report notebook on the runs under `root`; write `root/report.ipynb` and (with nbconvert) `root/report.html`."
+    """Execute the report notebook on the runs under `root`; write `root/report.ipynb` and (with nbconvert)
+    `root/report.html`."""
     root = Path(root).resolve()
     if not root.is_dir(): raise StudyError(f"{root} does not exist")
     if not (root / 'study.json').exists() and not any((d / 'params.json').exists() for d in root.iterdir() if d.is_dir()):
-        raise StudyError(f"{root} is not a study folder (no study.json and no run folders); give the folder `catvae study` wrote")
+        raise StudyError(f"{root} is not a study folder (no study.json and no run folders); give the folder "
+                         "`catvae study` wrote")
     if executor() != 'papermill':   # the report displays markdown, tables and plots: plain Python would print their reprs
         import os
         why = ("CATVAE_EXECUTOR=plain is set" if os.environ.get('CATVAE_EXECUTOR') == 'plain' else "papermill or ipykernel is not installed")
-        raise StudyError(f"the report needs a Jupyter kernel and {why}: run `catvae report {root}` where papermill and "
+        raise StudyError(f"the report needs a Jupyter kernel and {why}: run `catvae report {root}` where "
+                         "papermill and "
                          "ipykernel are installed (without CATVAE_EXECUTOR=plain)")
-    for m, why in load_runs(root, intervals=False)[2].items(): log(f"report: {m} is not shown: {why}")   # on the console too
+    # on the console too
+    for m, why in load_runs(root, intervals=False)[2].items(): log(f"report: {m} is not shown: {why}")
     nb_out = root / 'report.ipynb'
-    execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or f'catvae study: {root.name}'})
+    execute_notebook(template('report'), nb_out, {'runs_dir': str(root), 'title': title or 'catvae study: '
+                                                                                           f'{root.name}'})
     try: import nbformat; from nbconvert import HTMLExporter
     except ImportError: return nb_out   # a machine without nbconvert: the executed notebook only
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nbformat.read(nb_out, 4))

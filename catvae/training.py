@@ -13,16 +13,17 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 from .core import get_device, seed_everything, atomic_torch_save, atomic_write_text, ModelOutput
-from .masking import make_masks, eval_masks, masked_input, PROTOCOLS, MIXED
+from .masking import make_masks, eval_masks, masked_input, PROTOCOLS, MIXED, MaskBank
 from .metrics import hole_metrics
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'lr_factor', 'TrainConfig', 'device_batches', 'n_batches', 'configure_optimizers', 'backward_step',
-           'default_step', 'NonFiniteLossError', 'validation_set', 'validate', 'train', 'probe_cpu_bf16',
-           'cpu_precision', 'plot_curves']
+__all__ = ['SCHEDULES', 'BANK_SEED', 'lr_factor', 'TrainConfig', 'device_batches', 'n_batches', 'configure_optimizers',
+           'backward_step', 'default_step', 'NonFiniteLossError', 'validation_set', 'validate', 'train',
+           'probe_cpu_bf16', 'cpu_precision', 'plot_curves']
 
 # %% ../nbs/04_training.ipynb #96062732
 SCHEDULES = ('cosine', 'constant')
+BANK_SEED = 7919   # a mask bank is drawn from seed + this, apart from the batches' stream
 
 def lr_factor(step: int, total: int, schedule: str = 'cosine', warmup: float = 0.05) -> float:
     "Multiplier of the base learning rate at `step` (0-based) of `total` steps."
@@ -42,17 +43,23 @@ class TrainConfig:
     seed: int = 0
     device: str = 'auto'
     grad_clip: float | None = 1.0   # gradient-norm clip; a model's own `cfg.grad_clip` takes precedence
-    schedule: str = 'constant'      # learning rate: 'constant', or 'cosine' (linear warm-up, then cosine decay to 0)
+    # learning rate: 'constant', or 'cosine' (linear warm-up, then cosine decay to 0)
+    schedule: str = 'constant'
     warmup: float = 0.05            # share of all steps spent warming up (cosine schedule)
     amp: bool = True                # bf16 autocast on CUDA
-    cpu_bf16: bool = False          # bf16 autocast on CPU too (opt-in): VAE steps 1.3-1.8x faster on an AVX512-BF16 CPU
+    # bf16 autocast on CPU too (opt-in): VAE steps 1.3-1.8x faster on an AVX512-BF16 CPU
+    cpu_bf16: bool = False
     channels_last: bool = True      # CUDA only
     compile: bool = False           # torch.compile the model's forward
     flip: bool = True               # random horizontal flips
+    # 0: fresh masks every batch; N: N masks drawn once per run, re-used (`MaskBank`)
+    mask_bank: int = 0
     log_every: int = 25             # steps between host syncs (loss logging, NaN check)
     val_max: int = 256              # images used for the per-epoch validation
 
     def __post_init__(self):
+        if not isinstance(self.mask_bank, (int, np.integer)) or self.mask_bank < 0:
+            raise ValueError(f"TrainConfig.mask_bank must be an integer >= 0, got {self.mask_bank!r}")
         for k in ('epochs', 'batch_size', 'log_every', 'val_max'):
             v = getattr(self, k)
             if not isinstance(v, (int, np.integer)) or v < (0 if k == 'epochs' else 1):
@@ -62,14 +69,16 @@ class TrainConfig:
         if self.mask not in (*PROTOCOLS, 'mixed'):
             raise ValueError(f"unknown mask protocol {self.mask!r}; choose from {list(PROTOCOLS) + ['mixed']}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown learning-rate schedule {self.schedule!r}; choose from {list(SCHEDULES)}")
+            raise ValueError(f"unknown learning-rate schedule {self.schedule!r}; choose from "
+                             f"{list(SCHEDULES)}")
         if not (isinstance(self.warmup, (int, float)) and 0 <= self.warmup < 1):
             raise ValueError(f"TrainConfig.warmup must be a share of the steps in [0, 1), got {self.warmup!r}")
 
 # %% ../nbs/04_training.ipynb #9e34f327
 def device_batches(images: torch.Tensor, batch_size: int, generator: torch.Generator, mask: str = 'mixed',
-                   flip: bool = True, drop_last: bool = True):
-    "Yield `(x, m)` float batches from the uint8 `images` (on their device) with fresh masks."
+                   flip: bool = True, drop_last: bool = True,
+                   bank: MaskBank | None = None):   # serve the masks from this bank instead of drawing them
+    "Yield `(x, m)` float batches from the uint8 `images` (on their device) with fresh masks (or a bank's)."
     n, dev, size = len(images), images.device, images.shape[-1]
     perm = torch.randperm(n, generator=generator)
     stop = n - batch_size + 1 if drop_last and n >= batch_size else n
@@ -79,7 +88,7 @@ def device_batches(images: torch.Tensor, batch_size: int, generator: torch.Gener
         if flip:
             f = (torch.rand(len(idx), generator=generator) < .5).to(dev, non_blocking=True)
             x = torch.where(f[:, None, None, None], x.flip(-1), x)
-        yield x, make_masks(mask, len(idx), size, generator, dev)
+        yield x, bank.draw(len(idx), generator) if bank is not None else make_masks(mask, len(idx), size, generator, dev)
 
 # %% ../nbs/04_training.ipynb #3e61ee01
 def n_batches(n: int, batch_size: int, drop_last: bool = True) -> int:
@@ -93,15 +102,18 @@ def configure_optimizers(model: nn.Module, lr: float) -> list:
 
 # %% ../nbs/04_training.ipynb #025ad6da
 def backward_step(loss: torch.Tensor, opts: list, grad_clip: float | None = 1.0) -> dict:
-    "zero_grad every optimiser of `opts`, backward `loss`, then per optimiser clip its parameters' gradient norm and step: `{'grad_norm', 'clipped'}` of the first, before clipping."
+    """zero_grad every optimiser of `opts`, backward `loss`, then per optimiser clip its parameters' gradient
+    norm and step: `{'grad_norm', 'clipped'}` of the first, before clipping."""
     for o in opts: o.zero_grad(set_to_none=True)
     loss.backward()
     norms = []
     for o in opts:
         params = [p for grp in o.param_groups for p in grp['params']]
-        norms.append(torch.nn.utils.clip_grad_norm_(params, grad_clip or float('inf')).detach())   # the norm before clipping
+        # the norm before clipping
+        norms.append(torch.nn.utils.clip_grad_norm_(params, grad_clip or float('inf')).detach())
         o.step()
-    torch.clear_autocast_cache()    # autocast keeps low-precision copies of the weights until its block ends: a later forward pass in the same step must see the new ones
+    # autocast keeps low-precision copies of the weights until its block ends: a later forward pass in the same step must see the new ones
+    torch.clear_autocast_cache()
     return {'grad_norm': norms[0], **({'clipped': (norms[0] > grad_clip).float()} if grad_clip else {})}
 
 # %% ../nbs/04_training.ipynb #48627a8d
@@ -132,14 +144,16 @@ def _is_trainable(model) -> bool:
 
 # %% ../nbs/04_training.ipynb #f7464047
 def validation_set(data, cfg: TrainConfig, device='cpu') -> tuple:
-    "`(x_val, m_val)`: the first `cfg.val_max` validation images (uint8) and their fixed 'mixed' masks, on `device`."
+    """`(x_val, m_val)`: the first `cfg.val_max` validation images (uint8) and their fixed 'mixed' masks, on
+    `device`."""
     x_val = data.val[:cfg.val_max].to(device)
     return x_val, eval_masks('mixed', len(x_val), x_val.shape[-1], seed=cfg.seed, device=device)
 
 # %% ../nbs/04_training.ipynb #b4bef204
 @torch.no_grad()
 def validate(model: nn.Module, x_u8: torch.Tensor, masks: torch.Tensor, batch_size: int = 128) -> dict:
-    "Mean loss terms and hole PSNR on fixed images and masks (both on the model's device); hole PSNR only for models without a loss."
+    """Mean loss terms and hole PSNR on fixed images and masks (both on the model's device); hole PSNR only
+    for models without a loss."""
     if hasattr(model, 'eval'): model.eval()
     sums, n = {}, 0
     for i in range(0, len(x_u8), batch_size):
@@ -163,9 +177,11 @@ def _kept(ckpt: Path | None, model) -> str:
 
 # %% ../nbs/04_training.ipynb #10c3a81e
 def _resume(model: nn.Module, opts: list, ckpt: Path, dev, g: torch.Generator) -> tuple[int, int, list]:
-    "Load `ckpt` into the model, its optimisers and the mask generator `g`: the epoch, step and history to go on from."
+    """Load `ckpt` into the model, its optimisers and the mask generator `g`: the epoch, step and history to
+    go on from."""
     try: st = torch.load(ckpt, map_location=dev, weights_only=False)
-    except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, or run the study with --redo") from None
+    except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, "
+                                              "or run the study with --redo") from None
     model.load_state_dict(st['model'])
     for o, s in zip(opts, st['opts']): o.load_state_dict(s)
     start, step, history = st['epoch'], st['step'], st['history']
@@ -176,7 +192,8 @@ def _resume(model: nn.Module, opts: list, ckpt: Path, dev, g: torch.Generator) -
 # %% ../nbs/04_training.ipynb #2682ef14
 def _train_epoch(model: nn.Module, batches, opts: list, step: int, cfg: TrainConfig, epoch: int, nb: int, total: int,
                  ckpt: Path | None, amp, clip, fwd, progress: bool) -> tuple[list, int]:
-    "One epoch over `batches` of (x, m): the history's train rows (every `cfg.log_every` steps and the last) and the new step."
+    """One epoch over `batches` of (x, m): the history's train rows (every `cfg.log_every` steps and the last)
+    and the new step."""
     cuda, step_fn, rows, sums, cnt = next(model.parameters()).is_cuda, getattr(model, 'train_step', None), [], {}, 0
     bar = tqdm(batches, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, mininterval=1)
     for x, m in bar:
@@ -186,16 +203,33 @@ def _train_epoch(model: nn.Module, batches, opts: list, step: int, cfg: TrainCon
             for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * f
         with amp:
             out = step_fn(x, m, opts, step, total) if step_fn else default_step(fwd, x, m, opts, step, clip)
-        for k, v in {'loss': out.loss, **out.terms}.items(): sums[k] = sums.get(k, 0) + v.detach().float()   # no graph kept across steps
+        # no graph kept across steps
+        for k, v in {'loss': out.loss, **out.terms}.items(): sums[k] = sums.get(k, 0) + v.detach().float()
         cnt += 1; step += 1
         if step % cfg.log_every == 0 or cnt == nb:
             row = {k: float(v) / cnt for k, v in sums.items()}      # the only host sync
             if not math.isfinite(row['loss']):
-                raise NonFiniteLossError(f"loss became {row['loss']} by step {step} (epoch {epoch + 1}); training stopped. "
+                raise NonFiniteLossError(f"loss became {row['loss']} by step {step} (epoch {epoch + 1}); "
+                                         "training stopped. "
                                          + _kept(ckpt, model))
             rows.append({'epoch': epoch + 1, 'step': step, 'split': 'train', **row, 'lr': cfg.lr * f})
             bar.set_postfix(loss=f"{row['loss']:.4g}")
     return rows, step
+
+# %% ../nbs/04_training.ipynb #052df6c3
+def _scheduled(opts: list) -> list:
+    "The optimisers, each parameter group remembering its base learning rate (`initial_lr`) for the schedule to scale."
+    for o in opts:
+        for grp in o.param_groups: grp.setdefault('initial_lr', grp['lr'])
+    return opts
+
+# %% ../nbs/04_training.ipynb #d234bc64
+def _save_epoch(ckpt: Path, model: nn.Module, opts: list, epoch: int, step: int, history: list, g: torch.Generator,
+                cfg: TrainConfig):
+    "The checkpoint after `epoch` (model, optimisers, history, random states) and the curves so far, both atomically."
+    atomic_torch_save({'model': model.state_dict(), 'opts': [o.state_dict() for o in opts], 'epoch': epoch,
+                       'step': step, 'history': history, 'rng': _rng_state(g), 'config': asdict(cfg)}, ckpt)
+    atomic_write_text(ckpt.parent.parent / 'curves.csv', pd.DataFrame(history).to_csv(index=False))
 
 # %% ../nbs/04_training.ipynb #5fde39e5
 def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, resume: bool = True,
@@ -209,9 +243,7 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
     model.to(dev)
     cuda = dev.type == 'cuda'
     if cuda and cfg.channels_last: model.to(memory_format=torch.channels_last)
-    opts = configure_optimizers(model, cfg.lr)
-    for o in opts:
-        for grp in o.param_groups: grp.setdefault('initial_lr', grp['lr'])   # the schedule scales each group's base lr
+    opts = _scheduled(configure_optimizers(model, cfg.lr))
     clip = getattr(getattr(model, 'cfg', None), 'grad_clip', cfg.grad_clip)
     fwd = torch.compile(model) if cfg.compile else model
     ckpt = Path(run_dir) / 'ckpt' / 'last.pt' if run_dir else None
@@ -221,21 +253,22 @@ def train(model: nn.Module, data, cfg: TrainConfig | None = None, run_dir=None, 
     x_val, m_val = validation_set(data, cfg, dev)
     amp = torch.autocast('cuda', dtype=torch.bfloat16) if (cuda and cfg.amp) else torch.autocast('cpu', dtype=torch.bfloat16, enabled=bool(cfg.cpu_bf16) and not cuda)
     nb = n_batches(len(x_train), cfg.batch_size)
+    bank = (MaskBank(cfg.mask, cfg.mask_bank, x_train.shape[-1], torch.Generator().manual_seed(cfg.seed + BANK_SEED), dev)
+            if cfg.mask_bank else None)   # its own generator: a resumed run draws the same bank
     for epoch in range(start, cfg.epochs):
         model.train(); t0 = time.time()
-        batches = device_batches(x_train, cfg.batch_size, g, cfg.mask, cfg.flip)     # (x, m) pairs, drawn from `g`
+        # (x, m) pairs, drawn from `g`
+        batches = device_batches(x_train, cfg.batch_size, g, cfg.mask, cfg.flip, bank=bank)
         rows, step = _train_epoch(model, batches, opts, step, cfg, epoch, nb, nb * cfg.epochs, ckpt, amp, clip, fwd, progress)
         history += rows
         secs = time.time() - t0
         with amp: val = validate(model, x_val, m_val)               # the precision it trains in
         if not math.isfinite(val['loss']):
-            raise NonFiniteLossError(f"validation loss is {val['loss']} after epoch {epoch + 1}; training stopped. " + _kept(ckpt, model))
+            raise NonFiniteLossError(f"validation loss is {val['loss']} after epoch {epoch + 1}; training "
+                                     "stopped. " + _kept(ckpt, model))
         history.append({'epoch': epoch + 1, 'step': step, 'split': 'val', **val, 'seconds': secs,
                         'images_per_s': nb * cfg.batch_size / secs})
-        if ckpt is not None:
-            atomic_torch_save({'model': model.state_dict(), 'opts': [o.state_dict() for o in opts], 'epoch': epoch + 1,
-                               'step': step, 'history': history, 'rng': _rng_state(g), 'config': asdict(cfg)}, ckpt)
-            atomic_write_text(Path(run_dir) / 'curves.csv', pd.DataFrame(history).to_csv(index=False))
+        if ckpt is not None: _save_epoch(ckpt, model, opts, epoch + 1, step, history, g, cfg)
     model.eval()
     return pd.DataFrame(history)
 
@@ -246,12 +279,14 @@ def probe_cpu_bf16(model: nn.Module,     # the model about to be trained (not ch
                    steps: int = 3,       # timed steps per precision, after one warm-up step
                    gain: float = 0.9,    # bf16 is chosen when its step takes at most this share of fp32's
                    ) -> dict:
-    "`{'bf16': choose it?, 'fp32_s', 'bf16_s'}` (median seconds per step) from training steps of a copy of `model` on the CPU."
+    """`{'bf16': choose it?, 'fp32_s', 'bf16_s'}` (median seconds per step) from training steps of a copy of
+    `model` on the CPU."""
     import copy, statistics
     states = random.getstate(), np.random.get_state()
-    with torch.random.fork_rng(devices=[]):                             # the run's own random streams stay where they are
+    with torch.random.fork_rng(devices=[]):  # the run's own random streams stay where they are
         g = torch.Generator().manual_seed(0)
-        x, m = next(device_batches(data.train[:cfg.batch_size], cfg.batch_size, g, cfg.mask, cfg.flip))   # (B, 3, H, W)
+        # (B, 3, H, W)
+        x, m = next(device_batches(data.train[:cfg.batch_size], cfg.batch_size, g, cfg.mask, cfg.flip))
         secs = {}
         for bf16 in (False, True):
             net = copy.deepcopy(model).cpu().train(); opts = configure_optimizers(net, cfg.lr)
@@ -268,10 +303,11 @@ def probe_cpu_bf16(model: nn.Module,     # the model about to be trained (not ch
 
 # %% ../nbs/04_training.ipynb #a7be9648
 def cpu_precision(model: nn.Module, data, cfg: TrainConfig,
-                  key: dict,                 # what the choice depends on: machine facts, model name and settings, sizes
+                  key: dict,  # what the choice depends on: machine facts, model name and settings, sizes
                   cache: Path | None = None,  # the JSON file of earlier choices (None: probe every time)
                   ) -> dict:
-    "`probe_cpu_bf16`'s choice for `key`: the one made earlier on this machine when `cache` holds it (`cached: True`)."
+    """`probe_cpu_bf16`'s choice for `key`: the one made earlier on this machine when `cache` holds it
+    (`cached: True`)."""
     k = json.dumps(key, sort_keys=True, default=str)
     try: known = json.loads(cache.read_text()) if cache is not None and cache.exists() else {}
     except (OSError, ValueError): known = {}

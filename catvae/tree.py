@@ -19,7 +19,8 @@ __all__ = ['Tree', 'tree_from_parent', 'random_tree', 'max_spanning_tree', 'tree
 # %% ../nbs/15_tree.ipynb #fa81b2d2
 @dataclass
 class Tree:
-    "A rooted tree (or forest) over B instances: `parent` (B,) with roots their own parent, BFS `order`, `depth`."
+    """A rooted tree (or forest) over B instances: `parent` (B,) with roots their own parent, BFS `order`,
+    `depth`."""
     parent: torch.Tensor
     order: torch.Tensor
     depth: torch.Tensor
@@ -132,7 +133,8 @@ def total_correlation(gamma: torch.Tensor, tree: Tree) -> torch.Tensor:
 
 # %% ../nbs/15_tree.ipynb #24b40980
 def edge_gain(mu_i, logvar_i, mu_j, logvar_j, gamma, rho) -> torch.Tensor:
-    "Per-dimension ELBO gain w_ij of an edge (i, j) with posterior corr `gamma` and prior corr `rho` (broadcasting)."
+    """Per-dimension ELBO gain w_ij of an edge (i, j) with posterior corr `gamma` and prior corr `rho`
+    (broadcasting)."""
     ez_i, ez_j = mu_i ** 2 + logvar_i.exp(), mu_j ** 2 + logvar_j.exp()
     ez_ij = mu_i * mu_j + (0.5 * (logvar_i + logvar_j)).exp() * gamma
     v = 1 - rho ** 2
@@ -145,7 +147,8 @@ def kl_mean_field(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/15_tree.ipynb #91b87bd6
 def tree_kl(mu, logvar, gamma, rho, tree: Tree) -> torch.Tensor:
-    "KL(q || p) (nats, summed over the batch) for a tree posterior and a tree prior on the same tree; rho (B, D) or (D,)."
+    """KL(q || p) (nats, summed over the batch) for a tree posterior and a tree prior on the same tree; rho
+    (B, D) or (D,)."""
     P = tree.parent.to(mu.device)
     g, r = _at_root0(gamma, tree), _at_root0(torch.as_tensor(rho, dtype=mu.dtype, device=mu.device).expand_as(mu), tree)
     return kl_mean_field(mu, logvar).sum() - edge_gain(mu, logvar, mu[P], logvar[P], g, r).sum()
@@ -162,7 +165,8 @@ def tree_gaussian_posterior(eta, lam, rho, tree: Tree):
         at = (depth == d).view(-1, *[1] * (eta.dim() - 1)).to(eta.dtype)
         k = 1 + v * lh
         eh = eh.index_add(0, P, at * r * eh / k); lh = lh.index_add(0, P, at * r ** 2 * lh / k)
-    k = 1 + v * lh                                   # downward sweep: z_j | z_p ~ N(a z_p + b, c); root: N(b, c)
+    # downward sweep: z_j | z_p ~ N(a z_p + b, c); root: N(b, c)
+    k = 1 + v * lh
     a = torch.where(root, torch.zeros_like(r), r / k)
     b = torch.where(root, eh / (lh + 1), v * eh / k)
     c = torch.where(root, 1 / (lh + 1), v / k)
@@ -195,20 +199,25 @@ class PairGamma(nn.Module):
 
 # %% ../nbs/15_tree.ipynb #6e43e582
 def pixel_similarity(x: torch.Tensor, m: torch.Tensor, cells: int = 8) -> torch.Tensor:
-    "(B, B) cosine similarity of the known pixels' colours on a cells x cells grid, counting cells both images see."
+    """(B, B) cosine similarity of the known pixels' colours on a cells x cells grid, counting cells both
+    images see."""
     k = x.shape[-1] // cells
-    known = F.avg_pool2d(1 - m.float(), k)                                    # (B, 1, c, c) known fraction per cell
-    col = F.avg_pool2d(x.float() * (1 - m.float()), k) / known.clamp_min(1e-3)  # (B, 3, c, c) mean known colour
+    # (B, 1, c, c) known fraction per cell
+    known = F.avg_pool2d(1 - m.float(), k)
+    # (B, 3, c, c) mean known colour
+    col = F.avg_pool2d(x.float() * (1 - m.float()), k) / known.clamp_min(1e-3)
     f = (col - (col * known).sum((2, 3), keepdim=True) / known.sum((2, 3), keepdim=True).clamp_min(1e-3))
     f, w = f.flatten(1), known.expand_as(col).flatten(1)                      # (B, 3*c*c) each
     fw = f * w
     num = fw @ fw.T                                                           # sum_c w_i w_j f_i f_j
-    den = ((f ** 2 * w) @ w.T) * (w @ (f ** 2 * w).T)                         # sum w_i w_j f_i^2 * sum w_i w_j f_j^2
+    # sum w_i w_j f_i^2 * sum w_i w_j f_j^2
+    den = ((f ** 2 * w) @ w.T) * (w @ (f ** 2 * w).T)
     return num / den.clamp_min(1e-12).sqrt()
 
 # %% ../nbs/15_tree.ipynb #1aee4644
 def choose_tree(kind: str, W: torch.Tensor | None = None, generator=None) -> Tree:
-    "The batch tree: 'elbo' / 'pixel' -> maximum spanning tree of the (B, B) score `W`; 'random' -> random tree."
+    """The batch tree: 'elbo' / 'pixel' -> maximum spanning tree of the (B, B) score `W`; 'random' -> random
+    tree."""
     if kind in ('elbo', 'pixel'):
         if W is None: raise ValueError(f"tree={kind!r} needs a score matrix W")
         return max_spanning_tree(W)

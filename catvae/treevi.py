@@ -21,18 +21,21 @@ __all__ = ['TreeVIConfig', 'TreeVICoupledConfig', 'TreeVI', 'TreeVICoupled']
 @dataclass
 class TreeVIConfig(VAEConfig):
     "The VAE's settings plus the tree posterior over the batch (smoke-sized defaults)."
-    tree: str = 'elbo'          # batch tree: 'elbo' (max ELBO gain), 'context' (similar contexts), 'pixel', 'random'
+    # batch tree: 'elbo' (max ELBO gain), 'context' (similar contexts), 'pixel', 'random'
+    tree: str = 'elbo'
     gamma_hidden: int = 64      # width of the pair network
     gamma_init: float = 0.1     # initial edge correlation
     gamma_max: float = 0.99     # |gamma|, |rho| < gamma_max
-    coupled: bool = False       # prior: i.i.d. p(z_i | c_i) (False) or a tree over the batch chosen from the contexts (True)
+    # prior: i.i.d. p(z_i | c_i) (False) or a tree over the batch chosen from the contexts (True)
+    coupled: bool = False
     rho_init: float = 0.0       # initial prior correlation (coupled only)
 
     def __post_init__(self):
         if self.tree not in ('elbo', 'context', 'pixel', 'random'):
             raise ValueError(f"unknown tree kind {self.tree!r}; use 'elbo', 'context', 'pixel' or 'random'")
         if self.coupled and self.tree == 'elbo':
-            raise ValueError("a coupled prior needs a tree chosen from the contexts alone ('context', 'pixel' or 'random'), "
+            raise ValueError("a coupled prior needs a tree chosen from the contexts alone ('context', "
+                             "'pixel' or 'random'), "
                              "not 'elbo' (that tree reads the posterior, hence the hole)")
 
 # %% ../nbs/16_treevi.ipynb #a081bf8c
@@ -58,6 +61,12 @@ class TreeVI(VAE):
         if not self.cfg.coupled: return torch.zeros(D, device=device)
         return self.cfg.gamma_max * torch.tanh(self.rho_raw.float())
 
+# %% ../nbs/16_treevi.ipynb #69e843cd
+# TreeVI's claims: a more accurate posterior (inference gap) and better uncertainty (proper scores of samples)
+TreeVI.claims = (('gap_nats', 'a more accurate posterior: a smaller inference gap', 'vae'),
+                 ('energy_score', 'better uncertainty: energy score of samples', 'vae'),
+                 ('crps', 'better uncertainty: pixel CRPS of samples', 'vae'))
+
 # %% ../nbs/16_treevi.ipynb #d755386f
 @register_model('treevi_coupled', TreeVICoupledConfig)
 class TreeVICoupled(TreeVI):
@@ -74,12 +83,14 @@ def _cosine(f: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/16_treevi.ipynb #9a2489ca
 @patch
 def batch_tree(self: TreeVI, h, x, m, mw, lw) -> tuple:
-    "`(tree, gamma)`: the batch tree and the edge correlation into each node (B, D), 0 at the root; `mw`, `lw` (B, D): whitened posterior mean and log-variance."
+    """`(tree, gamma)`: the batch tree and the edge correlation into each node (B, D), 0 at the root; `mw`,
+    `lw` (B, D): whitened posterior mean and log-variance."""
     feat = torch.cat([mw, lw], 1)                                       # (B, 2D) pair features
     with torch.no_grad():
         if self.cfg.tree == 'elbo':
             G = self.pair_gamma.all_pairs(feat)                         # (B, B, D)
-            W = edge_gain(mw[:, None], lw[:, None], mw[None], lw[None], G, self.rho(mw.device)).sum(-1)   # (B, B)
+            # (B, B)
+            W = edge_gain(mw[:, None], lw[:, None], mw[None], lw[None], G, self.rho(mw.device)).sum(-1)
         elif self.cfg.tree == 'context': W = _cosine(h.flatten(1))     # (B, B) from the context features
         elif self.cfg.tree == 'pixel':
             from catvae.tree import pixel_similarity
@@ -92,9 +103,11 @@ def batch_tree(self: TreeVI, h, x, m, mw, lw) -> tuple:
 # %% ../nbs/16_treevi.ipynb #24648b4c
 @patch
 def latent(self: TreeVI, h, x, m) -> dict:
-    "One joint draw of the batch's latents from the tree posterior, with the marginal KL per dimension and the tree's share of the KL per image."
+    """One joint draw of the batch's latents from the tree posterior, with the marginal KL per dimension and
+    the tree's share of the KL per image."""
     lat = VAE.latent(self, h, x, m)                                      # marginals, closed-form marginal KL
-    mu_q, logvar_q, mu_p, logvar_p = (_flat(lat[k]).float() for k in ('mu_q', 'logvar_q', 'mu_p', 'logvar_p'))   # (B, D)
+    # (B, D)
+    mu_q, logvar_q, mu_p, logvar_p = (_flat(lat[k]).float() for k in ('mu_q', 'logvar_q', 'mu_p', 'logvar_p'))
     with torch.autocast(x.device.type, enabled=False):                  # tree maths in float32
         mw, lw = (mu_q - mu_p) * torch.exp(-0.5 * logvar_p), logvar_q - logvar_p   # u = (z - mu_p) / sigma_p
         tree, gamma = self.batch_tree(h, x, m, mw, lw)
@@ -102,7 +115,8 @@ def latent(self: TreeVI, h, x, m) -> dict:
         z = (mu_q + torch.exp(0.5 * logvar_q) * u).view_as(lat['mu_q'])  # (B, z_ch, r, r)
         kl_tree = tree_kl(mw, lw, gamma, self.rho(x.device), tree)      # nats, the whole batch
     B = len(x)
-    lat.pop('log_ratio')                                                 # it scored VAE.latent's own (mean-field) draw, replaced here
+    # it scored VAE.latent's own (mean-field) draw, replaced here
+    lat.pop('log_ratio')
     lat.update(z=z, kl_extra=(kl_tree - lat['kl_dim'].sum()).expand(B) / B, gamma=gamma, parent=tree.parent,
               tc=total_correlation(gamma, tree) / B, kl_tree=kl_tree / B)
     return lat
@@ -110,15 +124,18 @@ def latent(self: TreeVI, h, x, m) -> dict:
 # %% ../nbs/16_treevi.ipynb #ecd689d3
 @patch
 def latent_iw(self: TreeVI, h, x, m) -> dict:
-    "Per image the tree posterior's marginal is the mean-field Gaussian: the importance weights use it, batch-independent."
+    """Per image the tree posterior's marginal is the mean-field Gaussian: the importance weights use it,
+    batch-independent."""
     return VAE.latent(self, h, x, m)
 
 # %% ../nbs/16_treevi.ipynb #b3445fac
 @patch
 def tree_terms(self: TreeVI, lat: dict) -> dict:
-    "The tree's statistics of one draw `lat`: total correlation and tree KL per image, mean |gamma| over the edges (and mean |rho|)."
+    """The tree's statistics of one draw `lat`: total correlation and tree KL per image, mean |gamma| over the
+    edges (and mean |rho|)."""
     B = len(lat['gamma'])
-    ge = lat['gamma'][lat['parent'] != torch.arange(B, device=lat['gamma'].device)]   # (B - 1, D): the edges, the root left out
+    # (B - 1, D): the edges, the root left out
+    ge = lat['gamma'][lat['parent'] != torch.arange(B, device=lat['gamma'].device)]
     out = dict(tc=lat['tc'], kl_tree=lat['kl_tree'], gamma_abs=ge.abs().mean() if len(ge) else torch.zeros((), device=ge.device))
     if self.cfg.coupled: out['rho_abs'] = self.rho(ge.device).abs().mean()
     return out
@@ -134,7 +151,8 @@ def forward(self: TreeVI, x, m) -> ModelOutput:
 @patch
 @torch.no_grad()
 def summary_stats(self: TreeVI, x, m) -> dict:
-    "The VAE's statistics plus the posterior tree's over this batch (one tree, one draw): `gamma_abs_mean`, `tc_per_image` (and `rho_abs_mean`)."
+    """The VAE's statistics plus the posterior tree's over this batch (one tree, one draw): `gamma_abs_mean`,
+    `tc_per_image` (and `rho_abs_mean`)."""
     t = self.tree_terms(self.latent(self.latent_features(self.context(x, m)[1]), x, m))
     return {**VAE.summary_stats(self, x, m), 'gamma_abs_mean': float(t['gamma_abs']), 'tc_per_image': float(t['tc']),
             **({'rho_abs_mean': float(t['rho_abs'])} if 'rho_abs' in t else {})}

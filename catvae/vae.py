@@ -24,13 +24,15 @@ class VAEConfig(UNetConfig):
     z_ch: int = 8           # latent channels
     z_res: int = 8          # latent grid side (one of the U-Net's resolutions)
     beta: float = 1.0       # KL weight (1: the ELBO)
-    free_bits: float = 0.1  # nats per latent dimension (batch mean) below which the KL is not penalised; 0: the plain ELBO
+    # nats per latent dimension (batch mean) below which the KL is not penalised; 0: the plain ELBO
+    free_bits: float = 0.1
     gsnn: float = 0.5       # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone
     z_skip: bool = True     # the linear path from z to the logistic mean
 
 # %% ../nbs/10_vae.ipynb #25c46f06
 def image_encoder(widths: list, level: int) -> nn.Sequential:
-    "Strided convolutions from the whole image [x, m] (B, 4, S, S) to (B, widths[level], S / 2**level, S / 2**level)."
+    """Strided convolutions from the whole image [x, m] (B, 4, S, S) to (B, widths[level], S / 2**level, S /
+    2**level)."""
     w = widths[:level + 1]
     layers = [nn.Conv2d(4, w[0], 3, 1, 1), nn.SiLU()]
     for a, b in zip(w[:-1], w[1:]): layers += [nn.Conv2d(a, b, 4, 2, 1), _gn(b), nn.SiLU()]
@@ -38,7 +40,8 @@ def image_encoder(widths: list, level: int) -> nn.Sequential:
 
 # %% ../nbs/10_vae.ipynb #f06b9497
 class LatentHeads(nn.Module):
-    "The prior p(z | c) from the context features, and the posterior q(z | x, m) from the context features and the whole image."
+    """The prior p(z | c) from the context features, and the posterior q(z | x, m) from the context features
+    and the whole image."""
     def __init__(self, size: int, widths: list, z_ch: int, z_level: int):
         super().__init__()
         c = widths[z_level]
@@ -62,7 +65,8 @@ class LatentHeads(nn.Module):
 # %% ../nbs/10_vae.ipynb #1b48b727
 @register_model('vae', VAEConfig)
 class VAE(UNet):
-    "Conditional VAE of the hole given the context on the U-Net backbone (Sohn et al. 2015; Kohl et al. 2018)."
+    """Conditional VAE of the hole given the context on the U-Net backbone (Sohn et al. 2015; Kohl et al.
+    2018)."""
     def __init__(self, cfg: VAEConfig = VAEConfig()):
         super().__init__(cfg, z_ch=cfg.z_ch, z_res=cfg.z_res)
         self.heads = LatentHeads(cfg.size, self.net.widths, cfg.z_ch, self.net.z_level)
@@ -74,11 +78,16 @@ class VAE(UNet):
         return skips[self.net.z_level]
 
     def predict(self, fill, skips, z=None):
-        "`(mu, log_s)` of the hole's logistic: the U-Net's output given z, plus the linear path W z (upsampled) on the mean."
+        """`(mu, log_s)` of the hole's logistic: the U-Net's output given z, plus the linear path W z
+        (upsampled) on the mean."""
         mu, log_s = super().predict(fill, skips, z)
         if z is not None and self.z_out is not None:
             mu = mu + F.interpolate(self.z_out(z.float()), size=mu.shape[-2:], mode='bilinear', align_corners=False)
         return mu, log_s
+
+# %% ../nbs/10_vae.ipynb #1f74a0f8
+# what a latent buys over the same network without one (checked by `catvae.results.claims_table`, over seeds)
+VAE.claims = (('hole_bpd', 'the latent buys likelihood: fewer hole bits/dim than the same net without it', 'unet'),)
 
 # %% ../nbs/10_vae.ipynb #f8d46904
 def _flat(t): return t.flatten(1)             # (B, z_ch, r, r) -> (B, z_ch * r * r)
@@ -100,7 +109,8 @@ def latent(self: VAE, h, x, m) -> dict:
 # %% ../nbs/10_vae.ipynb #485329d4
 @patch
 def elbo_terms(self: VAE, x, m, prior_path: bool = False):
-    "`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent statistics (with `prior_path`, also the NLL and mean at a prior draw)."
+    """`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent
+    statistics (with `prior_path`, also the NLL and mean at a prior draw)."""
     fill, skips = self.context(x, m)
     lat = self.latent(self.latent_features(skips), x, m)
     mu, log_s = self.predict(fill, skips, lat['z'])
@@ -114,7 +124,8 @@ def elbo_terms(self: VAE, x, m, prior_path: bool = False):
 def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, D), nats
                  free_bits: float,      # floor per dimension, nats
                  ) -> torch.Tensor:
-    "Per-image KL (B,) whose batch mean is sum_d max(free_bits, mean_b KL_bd): dimensions under the floor send no gradient."
+    """Per-image KL (B,) whose batch mean is sum_d max(free_bits, mean_b KL_bd): dimensions under the floor
+    send no gradient."""
     active = (kl_dim.mean(0) > free_bits).float()                       # (D,)
     return (kl_dim * active).sum(1) + ((1 - active) * free_bits).sum()
 
@@ -165,20 +176,31 @@ def sample_inpaint(self: VAE, x, m, k: int = 8):
 # %% ../nbs/10_vae.ipynb #8be52afe
 @patch
 @torch.no_grad()
-def hole_log_likelihood(self: VAE, x, m, k: int = 32):
-    "Importance-weighted log P(x_hole | context) per image (nats) with the posterior as proposal, k samples: (B,)."
+def hole_log_weights(self: VAE, x, m, k: int = 32) -> torch.Tensor:
+    r"""The importance log-weights $\log w_s = \log P(x_\Omega \mid z_s, c) + \log p(z_s \mid c) - \log q(z_s \mid x, c)$
+    of `k` posterior draws per image: (k, B) nats. Their logsumexp minus $\log k$ is the IW bound, their mean the ELBO."""
     fill, skips = self.context(x, m)
     h = self.latent_features(skips)
     log_w = []
     for _ in range(k):
-        lat = self.latent_iw(h, x, m)                                    # one draw of every latent, log q - log p
+        # one draw of every latent, log q - log p
+        lat = self.latent_iw(h, x, m)
         log_w.append(-hole_nll(x, *self.predict(fill, skips, lat['z']), m) - lat['log_ratio'])
-    return iw_average(torch.stack(log_w))                               # (k, B) -> (B,)
+    return torch.stack(log_w)                                           # (k, B)
+
+# %% ../nbs/10_vae.ipynb #1a45c494
+@patch
+@torch.no_grad()
+def hole_log_likelihood(self: VAE, x, m, k: int = 32):
+    """Importance-weighted log P(x_hole | context) per image (nats) with the posterior as proposal, k samples:
+    (B,)."""
+    return iw_average(self.hole_log_weights(x, m, k))                  # (k, B) -> (B,)
 
 # %% ../nbs/10_vae.ipynb #d7e95fd1
 @patch
 def latent_iw(self: VAE, h, x, m) -> dict:
-    "The per-image proposal of the importance weights: `latent` (a model whose training posterior couples images overrides this)."
+    """The per-image proposal of the importance weights: `latent` (a model whose training posterior couples
+    images overrides this)."""
     return self.latent(h, x, m)
 
 # %% ../nbs/10_vae.ipynb #0fe6844a
@@ -189,7 +211,8 @@ def summary_stats(self: VAE, x, m) -> dict:
     lat = self.latent_iw(self.latent_features(self.context(x, m)[1]), x, m)
     mu_p, logvar_p, mu_q, logvar_q = lat['mu_p'], lat['logvar_p'], lat['mu_q'], lat['logvar_q']
     kl = lat['kl_dim'].sum(1) + lat['kl_extra']
-    active = ((_flat(mu_q) - _flat(mu_p)).float().var(0) > 0.01).float().mean()   # units whose posterior moves off the prior
+    # units whose posterior moves off the prior
+    active = ((_flat(mu_q) - _flat(mu_p)).float().var(0) > 0.01).float().mean()
     return {'kl_per_image': float(kl.mean()), 'kl_bits_per_hole_dim': float(bits_per_hole_dim(kl, m).mean()),
             'active_latent_frac': float(active), 'z_dims': int(_flat(mu_p).shape[1]),
             'prior_std': float((0.5 * logvar_p).exp().mean()), 'posterior_std': float((0.5 * logvar_q).exp().mean())}

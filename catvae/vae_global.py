@@ -142,5 +142,6 @@ def summary_stats(self: GlobalVAE, x, m) -> dict:
 
 # %% ../nbs/09_vae_global.ipynb #29ff214a
 def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
-    "Number of latent dimensions whose posterior mean varies across the batch `mu` (N, z_dim) by more than `threshold`."
+    """Number of latent dimensions whose posterior mean varies across the batch `mu` (N, z_dim) by more than
+    `threshold`."""
     return (mu.float().var(0) > threshold).sum()

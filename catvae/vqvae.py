@@ -40,27 +40,38 @@ class VQVAEConfig(UNetConfig):
     prior_layers: int = 2
     prior_heads: int = 4
     prior_lr_mult: float = 1.0  # the prior's learning rate is this times the trainer's
-    prior_steps: int = 3        # extra prior-only updates per training step, on the step's detached context and codes (cheap next to the backbone's)
-    freeze_at: float = 0.75     # share of the training steps after which the code encoder and codebook freeze (stage 2)
-    p_unknown: float = 0.2      # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
-    p_soft: float = 0.6         # stage 2: share drawn to decode the prior's expected codes of the whole hole (what inpaint decodes); p_unknown wins a tie: (1 - p_unknown) p_soft of the images
-    decode_steps: int = 8       # T of MaskGIT's iterative decoding, for sample_inpaint (inpaint's expected codes take one pass)
+    # extra prior-only updates per training step, on the step's detached context and codes (cheap next to the backbone's)
+    prior_steps: int = 3
+    # share of the training steps after which the code encoder and codebook freeze (stage 2)
+    freeze_at: float = 0.75
+    # share of the images of a step whose hole codes are all unknown (trains the deterministic decode)
+    p_unknown: float = 0.2
+    # stage 2: share drawn to decode the prior's expected codes of the whole hole (what inpaint decodes); p_unknown wins a tie: (1 - p_unknown) p_soft of the images
+    p_soft: float = 0.6
+    # T of MaskGIT's iterative decoding, for sample_inpaint (inpaint's expected codes take one pass)
+    decode_steps: int = 8
     temperature: float = 1.0    # tau, for sample_inpaint
-    inpaint_mode: str = 'prior' # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
+    # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
+    inpaint_mode: str = 'prior'
 
     def __post_init__(self):
-        if self.inpaint_mode not in ('prior', 'det'): raise ValueError(f"inpaint_mode must be 'prior' or 'det', got {self.inpaint_mode!r}")
-        if not 0 < self.freeze_at <= 1: raise ValueError(f"freeze_at must be in (0, 1] (stage 1 initialises the codebook), got {self.freeze_at}")
+        if self.inpaint_mode not in ('prior', 'det'): raise ValueError("inpaint_mode must be 'prior' or "
+                                                                       f"'det', got {self.inpaint_mode!r}")
+        if not 0 < self.freeze_at <= 1: raise ValueError("freeze_at must be in (0, 1] (stage 1 initialises "
+                                                         f"the codebook), got {self.freeze_at}")
         for k in ('p_unknown', 'p_soft'):
-            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got {getattr(self, k)}")
+            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got "
+                                                                f"{getattr(self, k)}")
         if not isinstance(self.prior_steps, int) or isinstance(self.prior_steps, bool) or self.prior_steps < 0:
             raise ValueError(f"prior_steps must be a whole number >= 0, got {self.prior_steps!r}")
 
 # %% ../nbs/12_vqvae.ipynb #c0f51350
 @register_model('vqvae', VQVAEConfig)
 class VQVAE(UNet):
-    "Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of them given the context."
-    code_version = 3    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps (older runs are stale)
+    """Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of
+    them given the context."""
+    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps (older runs are stale)
+    code_version = 3
     def __init__(self, cfg: VQVAEConfig = VQVAEConfig()):
         super().__init__(cfg, z_ch=cfg.code_dim + 1, z_res=cfg.grid)     # the codes and a 'predicted' flag
         c = self.net.widths[self.net.z_level]
@@ -69,13 +80,16 @@ class VQVAE(UNet):
                                      cfg.usage_decay, cfg.kmeans_init)
         self.prior = MaskedTokenPrior(cfg.n_codes, cfg.grid, cfg.prior_dim, cfg.prior_layers, cfg.prior_heads, ctx_dim=c)
         self.register_buffer('frozen', torch.tensor(False))         # stage 2: code encoder and codebook fixed
-        self.z_out = nn.Conv2d(cfg.code_dim, 3, 1)                      # codes -> the mean, linearly (as the VAE's z_skip)
+        # codes -> the mean, linearly (as the VAE's z_skip)
+        self.z_out = nn.Conv2d(cfg.code_dim, 3, 1)
         nn.init.zeros_(self.z_out.bias)
 
     def predict(self, fill, skips, z=None):
-        "`(mu, log_s)` of the hole's logistic: the U-Net's output given the code grid z (B, D + 1, g, g), plus a linear path W z (upsampled) from the codes."
+        """`(mu, log_s)` of the hole's logistic: the U-Net's output given the code grid z (B, D + 1, g, g),
+        plus a linear path W z (upsampled) from the codes."""
         mu, log_s = super().predict(fill, skips, z)
-        lin = z.float()[:, :-1]                                         # (B, D, g, g): the codes without the flag; linear, so an expected code gives the expected output
+        # (B, D, g, g): the codes without the flag; linear, so an expected code gives the expected output
+        lin = z.float()[:, :-1]
         return mu + F.interpolate(self.z_out(lin), size=mu.shape[-2:], mode='bilinear', align_corners=False), log_s
 
     def tokens(self, skips):
@@ -84,25 +98,41 @@ class VQVAE(UNet):
 
     @property
     def hole_log_likelihood(self):
-        "None: the MaskGIT prior is not a normalised density of the codes, so there is no hole likelihood to report (`hasattr` is False)."
+        """None: the MaskGIT prior is not a normalised density of the codes, so there is no hole likelihood to
+        report (`hasattr` is False)."""
         raise AttributeError("the VQ-VAE defines no hole likelihood")
 
-    def hard_codes(self, idx):
-        "The code vectors e_k of the indices `idx` (B, N) as a grid (B, D, g, g)."
-        B, g = len(idx), self.cfg.grid
-        return F.embedding(idx, self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)    # (B, N, D) -> (B, D, g, g)
+    @property
+    def hole_log_weights(self):
+        "None, as `hole_log_likelihood`: no importance weights of a normalised density (`hasattr` is False)."
+        raise AttributeError("the VQ-VAE defines no hole likelihood")
+
+# %% ../nbs/12_vqvae.ipynb #c2cad872
+# the VQ-VAE paper's claims, each judged against the continuous-latent VAE (`catvae.results.claims_table`)
+VQVAE.claims = (('sharpness', 'sharper outputs', 'vae'), ('ms_ssim', 'better preserved structure', 'vae'),
+                ('energy_score', 'better samples (energy score)', 'vae'))
+
+# %% ../nbs/12_vqvae.ipynb #e264f732
+@patch
+def hard_codes(self: VQVAE, idx):
+    "The code vectors e_k of the indices `idx` (B, N) as a grid (B, D, g, g)."
+    B, g = len(idx), self.cfg.grid
+    # (B, N, D) -> (B, D, g, g)
+    return F.embedding(idx, self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)
 
 # %% ../nbs/12_vqvae.ipynb #9dc5ec58
 @patch
 def soft_codes(self: VQVAE, logits):
     "The prior's expected code vector per token, sum_k p(k) e_k: logits (B, N, K) -> (B, D, g, g)."
     B, g = len(logits), self.cfg.grid
-    return (F.softmax(logits.float(), -1) @ self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)   # (B, N, D) -> (B, D, g, g)
+    # (B, N, D) -> (B, D, g, g)
+    return (F.softmax(logits.float(), -1) @ self.vq.embed).transpose(1, 2).reshape(B, -1, g, g)
 
 # %% ../nbs/12_vqvae.ipynb #b66757e3
 @patch
 def code_grid(self: VQVAE, codes, use, predicted=None):
-    "The decoder's input (B, D + 1, g, g): the code vectors `codes` (B, D, g, g) where `use` (B, N), zeros elsewhere, and a flag channel, 1 where the code is the prior's prediction (`predicted`, (B, N))."
+    """The decoder's input (B, D + 1, g, g): the code vectors `codes` (B, D, g, g) where `use` (B, N), zeros
+    elsewhere, and a flag channel, 1 where the code is the prior's prediction (`predicted`, (B, N))."""
     B, D, g, _ = codes.shape
     flag = torch.zeros(B, 1, g, g, device=codes.device) if predicted is None else predicted.view(B, 1, g, g).float()
     return torch.cat([torch.where(use.view(B, 1, g, g), codes, torch.zeros_like(codes)), flag.to(codes.dtype)], 1)
@@ -114,20 +144,25 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
     fill, skips = self.context(x, m)
     frozen = bool(self.frozen)
     with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
-        z_e = self.code_enc(torch.cat([x, m], 1))                       # (B, D, g, g): the full image's code vectors
-    z_q, idx, commit, counts = self.vq(z_e, update=self.training and not frozen)   # (B, D, g, g), (B, g, g), (B,), (K,)
+        # (B, D, g, g): the full image's code vectors
+        z_e = self.code_enc(torch.cat([x, m], 1))
+    # (B, D, g, g), (B, g, g), (B,), (K,)
+    z_q, idx, commit, counts = self.vq(z_e, update=self.training and not frozen)
     idx, hole = idx.reshape(B, -1), hole_tokens(m, g).reshape(B, -1)    # (B, N) each
     soft = torch.zeros(B, dtype=torch.bool, device=x.device)
-    if frozen: soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft  # (B,) stage 2: these images decode the prior's expected codes
-    masked = self.draw_masked(hole, soft)                               # (B, N): soft images from the test-time state, all masked
+    # (B,) stage 2: these images decode the prior's expected codes
+    if frozen: soft = _cpu_rand(B, device=x.device) < self.cfg.p_soft
+    # (B, N): soft images from the test-time state, all masked
+    masked = self.draw_masked(hole, soft)
     ctx = self.tokens(skips).detach()                                      # (B, N, c)
     logits, ce = self.prior_logits(ctx, idx, hole, masked)              # (B, N, K), (B,) nats
     unknown = (_cpu_rand(B, device=x.device) < self.cfg.p_unknown)[:, None]             # (B, 1)
     true_at = hole & ~masked & ~unknown
     codes, predicted = z_q, None
-    if frozen:                                                          # stage 2: the prior fills the masked tokens
+    if frozen:  # stage 2: the prior fills the masked tokens
         guess = self.hard_codes(logits.argmax(-1))                      # (B, D, g, g): one-step guesses
-        pred = torch.where(soft.view(B, 1, 1, 1), self.soft_codes(logits.detach()), guess)     # or the expected code
+        # or the expected code
+        pred = torch.where(soft.view(B, 1, 1, 1), self.soft_codes(logits.detach()), guess)
         codes = torch.where(true_at.view(B, 1, g, g), z_q, pred.to(z_q.dtype))
         predicted = masked & ~unknown
         true_at = true_at | predicted
@@ -143,7 +178,8 @@ def forward(self: VQVAE, x, m) -> ModelOutput:
 # %% ../nbs/12_vqvae.ipynb #c8d8df71
 @patch
 def draw_masked(self: VQVAE, hole, all_masked=None):
-    "MaskGIT's masking of the hole tokens `hole` (B, N): round(gamma(r) |H|) of them per image (0 .. |H|, both ends included), all where `all_masked` (B,)."
+    """MaskGIT's masking of the hole tokens `hole` (B, N): round(gamma(r) |H|) of them per image (0 .. |H|,
+    both ends included), all where `all_masked` (B,)."""
     B, N = hole.shape
     n_mask = torch.round(mask_schedule(_cpu_rand(B, device=hole.device)) * hole.sum(1))   # (B,)
     if all_masked is not None: n_mask = torch.where(all_masked, hole.sum(1).to(n_mask.dtype), n_mask)
@@ -152,9 +188,12 @@ def draw_masked(self: VQVAE, hole, all_masked=None):
 # %% ../nbs/12_vqvae.ipynb #d86bf9e0
 @patch
 def prior_logits(self: VQVAE, ctx, idx, hole, masked):
-    "The prior's logits (B, N, K) from context tokens `ctx` (B, N, c) with the `masked` hole tokens hidden and the others of `hole` revealed (true codes `idx`), and its cross entropy on the masked tokens per image (B,), nats."
+    """The prior's logits (B, N, K) from context tokens `ctx` (B, N, c) with the `masked` hole tokens hidden
+    and the others of `hole` revealed (true codes `idx`), and its cross entropy on the masked tokens per
+    image (B,), nats."""
     K = self.cfg.n_codes
-    state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))   # (B, N)
+    # (B, N)
+    state = torch.where(masked, torch.full_like(idx, K), torch.where(hole, idx, torch.full_like(idx, K + 1)))
     logits = self.prior(ctx, state).float()                             # (B, N, K)
     return logits, (F.cross_entropy(logits.transpose(1, 2), idx, reduction='none') * masked).sum(1)
 
@@ -170,12 +209,13 @@ def configure_optimizers(self: VQVAE, lr: float) -> list:
 @patch
 def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
     "Set the stage from `step / total`, then one forward/backward and a clipped step per optimiser."
-    if total is None: raise ValueError("vqvae trains in two stages: train_step needs the run's total number of steps")
+    if total is None: raise ValueError("vqvae trains in two stages: train_step needs the run's total number "
+                                       "of steps")
     self.frozen.fill_(step >= self.cfg.freeze_at * total)
     out = self(x, m)
     out.terms.update(backward_step(out.loss, opts, self.cfg.grad_clip))  # the backbone's gradient norm
     e = out.extras
-    for _ in range(self.cfg.prior_steps):                               # the prior alone, on this batch, fresh masks
+    for _ in range(self.cfg.prior_steps):  # the prior alone, on this batch, fresh masks
         masked = self.draw_masked(e['hole_tokens'])
         backward_step(self.prior_logits(e['ctx'], e['idx'], e['hole_tokens'], masked)[1].sum() / masked.sum().clamp_min(1), opts[1:], self.cfg.grad_clip)
     out.terms['stage'] = torch.tensor(2. if bool(self.frozen) else 1.)
@@ -194,7 +234,8 @@ def inpaint_det(self: VQVAE, x, m):
 @patch
 @torch.no_grad()
 def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | None = None):
-    "The logistic's mean with the hole codes from the prior: the expected codes of one pass from the all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding."
+    """The logistic's mean with the hole codes from the prior: the expected codes of one pass from the
+    all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding."""
     fill, skips = self.context(x, m)
     B, g, K = len(x), self.cfg.grid, self.cfg.n_codes
     hole = hole_tokens(m, g).reshape(B, -1)                             # (B, N)
@@ -203,14 +244,16 @@ def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | 
         state, _ = fill_tokens(self.prior, self.tokens(skips), hole, self.cfg.decode_steps, tau, sample=True)
         codes = self.hard_codes(state.clamp(max=K - 1))                 # (B, D, g, g)
     else:
-        codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))   # every hole code masked: the test-time state
+        # every hole code masked: the test-time state
+        codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))
     return self.predict(fill, skips, self.code_grid(codes, hole, hole))[0]
 
 # %% ../nbs/12_vqvae.ipynb #200b6f19
 @patch
 @torch.no_grad()
 def inpaint_codes(self: VQVAE, x, m):
-    "A diagnostic, not an inpainter: the logistic's mean with the hole codes of the full image `x` (it reads the hole's pixels)."
+    """A diagnostic, not an inpainter: the logistic's mean with the hole codes of the full image `x` (it reads
+    the hole's pixels)."""
     fill, skips = self.context(x * (1 - m), m)
     B = len(x)
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N)
@@ -219,7 +262,8 @@ def inpaint_codes(self: VQVAE, x, m):
 # %% ../nbs/12_vqvae.ipynb #4610679e
 @torch.no_grad()
 def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device='cpu') -> np.ndarray:
-    "Per-image hole PSNR of `inpaint_codes` (the true-code reference) on uint8 images (N, 3, H, W) with masks (N, 1, H, W)."
+    """Per-image hole PSNR of `inpaint_codes` (the true-code reference) on uint8 images (N, 3, H, W) with
+    masks (N, 1, H, W)."""
     out = []
     for x, m in image_batches(images_u8, masks, batch_size, device):
         out.append(hole_metrics(composite(x, model.inpaint_codes(x, m).float().clamp(0, 1), m), x, m)['hole_psnr'].cpu())
@@ -243,7 +287,8 @@ def sample_inpaint(self: VQVAE, x, m, k: int = 8):
 @patch
 @torch.no_grad()
 def summary_stats(self: VQVAE, x, m, k: int = 4) -> dict:
-    "Hole PSNR of the deterministic decode and of the prior fill on this batch, codebook usage, the spread of samples."
+    """Hole PSNR of the deterministic decode and of the prior fill on this batch, codebook usage, the spread
+    of samples."""
     psnr = lambda y: float(hole_metrics(composite(x, y.float().clamp(0, 1), m), x, m)['hole_psnr'].mean())
     fill, skips = self.context(x, m)
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1]

@@ -162,3 +162,10 @@ def test_trainer_resumes_exactly(name, tmp_path):
     b = _build(name); train(b, data, TrainConfig(epochs=1, batch_size=16, device='cpu'), tmp_path / 'b', progress=False)
     c = _build(name); train(c, data, TrainConfig(epochs=2, batch_size=16, device='cpu'), tmp_path / 'b', progress=False)
     for k, v in a.state_dict().items(): assert torch.equal(v, c.state_dict()[k]), k
+
+def test_likelihood_methods_come_together():
+    "A model scores hole likelihoods (and their inference gap) only if it defines both methods, or neither."
+    from catvae.core import build_model, MODEL_MODULES
+    for name in MODEL_MODULES:
+        net = build_model(name, 64)
+        assert hasattr(net, 'hole_log_weights') == hasattr(net, 'hole_log_likelihood'), name

@@ -1,17 +1,17 @@
 #!/usr/bin/env python
-"""The VQ-VAE's two fills on the study's test images (the first N of each protocol): the prior fill (what `inpaint` scores) against the
+"""The VQ-VAE's two fills on each run's validation images (the first N of each protocol, with the evaluation masks): the prior fill (what `inpaint` scores) against the
 deterministic decode (every hole code unknown), per image, for each seed's trained run; nothing is trained. Beside them, the decode
 of the images' own hole codes (`inpaint_codes`: it reads the hole, so it is no inpainter): the true-code reference, what a
 perfect code predictor would give with this decoder (a reference, not a bound).
 
     python tools/vq_fill_check.py runs/smoke/vqvae runs/smoke-seed1/vqvae runs/smoke-seed2/vqvae   # [--n 200]
 
-`--n N` scores the first N test images of every protocol (default 200, the images of the k-sample statistics; at most the run's
-n_eval). `--any-version` also loads runs trained by an earlier version of the vqvae code (version 2 decodes as version 3 does: only the training changed; version 1 decoded otherwise). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
+`--n N` scores the first N validation images of every protocol (default 200; at most the run's validation split). A
+design choice is made on validation images, never on the test set: this tool does not read the test images. `--any-version` also loads runs trained by an earlier version of the vqvae code (version 2 decodes as version 3 does: only the training changed; version 1 decoded otherwise). Each run is scored in the precision its study scored it in (`scored_in` in params.json: bf16 autocast or fp32).
 
-Prints, per run, the three means, the paired differences prior - det and true codes - det with a 95% interval that resamples test images
+Prints, per run, the three means, the paired differences prior - det and true codes - det with a 95% interval that resamples validation images
 (all protocols of an image together), then, over several seeds, the study's verdict procedure (`catvae.stats.compare_runs`:
-seeds and test images together, each question on its own).
+seeds and images together, each question on its own).
 """
 import argparse, json
 from pathlib import Path
@@ -34,9 +34,9 @@ def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
     for mode in ('prior', 'det'):
         net.cfg.inpaint_mode = mode
         with torch.no_grad():
-            df = evaluate_model(scorer, data.test, prots, n_eval=min(n, par['n_eval']), progress=False)
+            df = evaluate_model(scorer, data.val, prots, n_eval=min(n, len(data.val)), progress=False)
         out.append(df.assign(model=mode))
-    x = data.test[:min(n, par['n_eval'])]
+    x = data.val[:min(n, len(data.val))]
     out.append(pd.concat([pd.DataFrame({'protocol': p, 'image': np.arange(len(x)), 'model': 'true',          # the same images and masks
                                         'hole_psnr': true_code_psnr(scorer, x, eval_masks(p, len(x), x.shape[-1], seed=EVAL_SEED))})
                           for p in prots]))
@@ -52,7 +52,7 @@ def _check(run: Path) -> Path:
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('runs', nargs='+', type=Path, help='vqvae run folders, one per seed')
-    ap.add_argument('--n', type=int, default=200, help='the first N test images of every protocol')
+    ap.add_argument('--n', type=int, default=200, help='the first N validation images of every protocol')
     ap.add_argument('--any-version', action='store_true', help='also runs trained by an earlier version of the vqvae code')
     a = ap.parse_args()
     if a.n < 1: ap.error(f"--n must be at least 1, got {a.n}")
@@ -64,10 +64,10 @@ if __name__ == '__main__':
         except (RunError, DataSourceError) as e: raise SystemExit(f"vq_fill_check: {r}: {e}")
         d, c = paired_diff(per, 'prior', 'det'), paired_diff(per, 'true', 'det')
         means = per.groupby('model').hole_psnr.mean()
-        print(f"{r} (first {per.image.nunique()} test images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
+        print(f"{r} (first {per.image.nunique()} validation images x {per.protocol.nunique()} protocols): prior fill {means['prior']:.3f} dB, deterministic decode {means['det']:.3f} dB, "
               f"prior - det {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]; true codes {means['true']:.3f} dB, true - det {c[0]:+.3f} [{c[1]:+.3f}, {c[2]:+.3f}]")
         pers.append(per.assign(seed=str(r)))
-    if len(runs) > 1:   # each question alone (unadjusted), over seeds and test images
+    if len(runs) > 1:   # each question alone (unadjusted), over seeds and validation images
         per = pd.concat(pers, ignore_index=True)
         for a_, what in (('prior', 'prior fill'), ('true', 'the true-code reference')):
             r = compare_runs(per, [(a_, 'det', what)]).iloc[0]
