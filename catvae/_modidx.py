@@ -445,4 +445,5 @@ d = { 'settings': { 'branch': 'main',
                               'catvae.vqvae.VQVAE.train_step': ('vqvae.html#vqvae.train_step', 'catvae/vqvae.py'),
                               'catvae.vqvae.VQVAEConfig': ('vqvae.html#vqvaeconfig', 'catvae/vqvae.py'),
                               'catvae.vqvae.VQVAEConfig.__post_init__': ('vqvae.html#vqvaeconfig.__post_init__', 'catvae/vqvae.py'),
+                              'catvae.vqvae._check_vq_config': ('vqvae.html#_check_vq_config', 'catvae/vqvae.py'),
                               'catvae.vqvae.true_code_psnr': ('vqvae.html#true_code_psnr', 'catvae/vqvae.py')}}}

@@ -156,10 +156,8 @@ class ContextUNet(nn.Module):
         super().__init__()
         n = int(math.log2(size // 4))
         if 4 * 2 ** n != size: raise ValueError(f"image size must be 4 * 2**k, got {size}")
-        if z_ch and z_res not in [size >> l for l in range(n + 1)]: raise ValueError("z_res must be one of "
-                                                                                     "the U-Net's "
-                                                                                     "resolutions, got "
-                                                                                     f"{z_res}")
+        if z_ch and z_res not in [size >> l for l in range(n + 1)]:
+            raise ValueError(f"z_res must be one of the U-Net's resolutions, got {z_res}")
         # level l has resolution size / 2**l
         self.widths = [min(ch * 2 ** l, max_ch) for l in range(n + 1)]
         self.z_ch, self.z_level = z_ch, (int(math.log2(size // z_res)) if z_ch else None)

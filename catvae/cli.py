@@ -101,7 +101,8 @@ def _main(ap, a, cmds):
                 print(cmp[cols].round(3).to_string(index=False, na_rep='-'))
                 ct = claims_table(a.runs)
                 if len(ct):
-                    print("\neach paper's claims against the model it extends (one Bonferroni family; 'better' is the "
+                    print("\neach paper's claims against the model it extends (one Bonferroni family; "
+                          "'better' is the "
                           "claimed direction; n_images: the subset the metric is computed on)")
                     cols = ['question', 'a', 'b', 'metric', 'n_seeds', 'n_images', 'diff', 'low', 'high', 'verdict']
                     print(ct[cols].round(4).to_string(index=False, na_rep='-'))
@@ -112,5 +113,5 @@ def _main(ap, a, cmds):
         res = cmds[a.cmd][0](**kw(a.cmd))
         for f in (res if isinstance(res, list) else [res]): print(f)
         return 0
-    except (ValueError, OSError, RuntimeError) as err: ap.exit(2, f"catvae {a.cmd}: "
-                                                                  f"{str(err).splitlines()[0]}\n")
+    except (ValueError, OSError, RuntimeError) as err:
+        ap.exit(2, f"catvae {a.cmd}: {str(err).splitlines()[0]}\n")

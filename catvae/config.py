@@ -47,9 +47,9 @@ def parse_set(items) -> dict:
     for it in items or []:
         k, sep, v = it.partition('=')
         k = k.strip()
-        if k in SET_ELSEWHERE: bad.append(f"--set {it!r}: {k} is not set for every run at once; "
-                                          + ("use --seed S or --seeds S" if k == 'seed' else "set it per run "
-                                                                                             "in the config")); continue
+        if k in SET_ELSEWHERE:
+            how = "use --seed S or --seeds S" if k == 'seed' else "set it per run in the config"
+            bad.append(f"--set {it!r}: {k} is not set for every run at once; {how}"); continue
         if not sep: bad.append(f"--set {it!r}: expected key=value, e.g. epochs=1"); continue
         if k not in known: bad.append(f"--set {it!r}: unknown key {k!r}; the keys are {', '.join(known)}"); continue
         d = known[k]
@@ -74,8 +74,9 @@ def _is_int(v) -> bool:
 def _check_keys(d: dict, where: str) -> None:
     allowed = set(experiment_params()) - set(RUNNER_PARAMS)
     extra = set(d) - allowed
-    if extra: raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: "
-                               f"{sorted(allowed)}")
+    if extra:
+        raise ValueError(f"unknown experiment parameter(s) {sorted(extra)} in {where!r}; allowed: "
+                         f"{sorted(allowed)}")
 
 # %% ../nbs/19a_config.ipynb #2c3ef62b
 def load_config(config) -> dict:
@@ -84,17 +85,17 @@ def load_config(config) -> dict:
     else:
         p = Path(config)
         if not p.is_file(): p = project_root() / 'configs' / f'{config}.json'
-        if not p.is_file(): raise FileNotFoundError(f"study config {config!r} not found (looked for the file "
-                                                    f"and configs/{config}.json)")
+        if not p.is_file():
+            raise FileNotFoundError(f"study config {config!r} not found (looked for the file and "
+                                    f"configs/{config}.json)")
         try: cfg = json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{p} is not valid JSON: {e}") from None
-    if not isinstance(cfg, dict): raise ValueError("a study config is a JSON object with 'models', got a "
-                                                   f"{type(cfg).__name__}")
-    if not isinstance(cfg.get('models'), dict) or not cfg['models']: raise ValueError("a study config needs "
-                                                                                      "a non-empty 'models' "
-                                                                                      "object")
-    if not isinstance(cfg.get('defaults', {}), dict): raise ValueError("'defaults' of a study config must be "
-                                                                       "a JSON object")
+    if not isinstance(cfg, dict):
+        raise ValueError(f"a study config is a JSON object with 'models', got a {type(cfg).__name__}")
+    if not isinstance(cfg.get('models'), dict) or not cfg['models']:
+        raise ValueError("a study config needs a non-empty 'models' object")
+    if not isinstance(cfg.get('defaults', {}), dict):
+        raise ValueError("'defaults' of a study config must be a JSON object")
     if lists := [m for m, o in cfg['models'].items() if not isinstance(o, dict)]:
         raise ValueError(f"each entry of 'models' is a JSON object of settings ({{}} for none); not so for "
                          f"{lists}")
@@ -107,8 +108,8 @@ def load_config(config) -> dict:
     cfg = {**cfg, 'models': {m: {**groups.get(o.get('group'), {}), **{k: v for k, v in o.items() if k != 'group'}}
                              for m, o in cfg['models'].items()}}
     bad = [m for m, o in cfg['models'].items() if o.get('model', m) not in MODEL_MODULES]
-    if bad: raise ValueError(f"unknown model(s) {bad} in the study config; choose from "
-                             f"{sorted(MODEL_MODULES)}")
+    if bad:
+        raise ValueError(f"unknown model(s) {bad} in the study config; choose from {sorted(MODEL_MODULES)}")
     for where, d in [('defaults', cfg.get('defaults', {}))] + [(m, o) for m, o in cfg['models'].items()]: _check_keys(d, where)
     seeds = cfg.get('seeds', 1)
     if not _is_int(seeds) or seeds < 1: raise ValueError(f"'seeds' must be an integer >= 1, got {seeds!r}")
@@ -159,7 +160,8 @@ def _setting_problems(name: str, d: dict) -> list[str]:
         out.append(f"{name}: cpu_bf16 must be true, false or 'auto', got {d['cpu_bf16']!r}")
     try: get_device(d['device'])
     except RuntimeError:
-        out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or cpu")
+        out.append(f"{name}: device {d['device']!r} is not available on this machine; use --device auto or "
+                   "cpu")
     except Exception:
         out.append(f"{name}: device {d['device']!r} is not a device name; use auto, cpu, cuda, cuda:N or mps")
     return out
@@ -180,8 +182,9 @@ def _run_problems(name: str, p: dict) -> list[str]:
         if _is_int(d['epochs']) and d['epochs'] == 0:   # built here only: a model that fails to build fails in its run
             try: learns = _is_trainable(cls() if mc is None else cls(mc))
             except Exception: learns = False
-            if learns: out.append(f"{name}: epochs must be at least 1 for a model that learns, got 0 "
-                                  "(it would be scored untrained)")
+            if learns:
+                out.append(f"{name}: epochs must be at least 1 for a model that learns, got 0 (it would be "
+                           "scored untrained)")
     return out
 
 # %% ../nbs/19a_config.ipynb #1b50f902
@@ -209,11 +212,10 @@ def _run_state(run: Path, params: dict) -> tuple[str, str]:
     ignore = {*RUNNER_PARAMS, 'device', *(() if learned else TRAINING_ONLY)}
     keys = sorted(set(want) - ignore)
     diff = [f"{k}: {old.get(k)!r} -> {want[k]!r}" for k in keys if k in old and old[k] != want[k]]
-    if old.get('eval_protocol') != EVAL_PROTOCOL: diff.append("evaluation protocol "
-                                                              f"{old.get('eval_protocol', 1)} -> "
-                                                              f"{EVAL_PROTOCOL}")
-    if ch := version_change(old, params['model']): diff.append(f"{params['model']} code version {ch[0]} -> "
-                                                               f"{ch[1]}")
+    if old.get('eval_protocol') != EVAL_PROTOCOL:
+        diff.append(f"evaluation protocol {old.get('eval_protocol', 1)} -> {EVAL_PROTOCOL}")
+    if ch := version_change(old, params['model']):
+        diff.append(f"{params['model']} code version {ch[0]} -> {ch[1]}")
     return ('differs', '; '.join(diff)) if diff else ('finished', '')
 
 # %% ../nbs/19a_config.ipynb #98607868
@@ -254,8 +256,9 @@ def _check_sources(cfg: dict, names) -> None:
         for f in folders + test_folders:
             files = list_images([f])
             n += len(files) if f in folders else 0
-            if not files: raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it "
-                                                "or pass another --source")
+            if not files:
+                raise DataSourceError(f"no image files under {str(f)!r} (source {src!r}); check it or pass "
+                                      "another --source")
             for _, p in files:   # stop at the first file that decodes
                 try: load_image(p, size, 8); break
                 except SkipImage: pass
@@ -269,7 +272,7 @@ def _check_sources(cfg: dict, names) -> None:
     for m in names:   # n_eval beyond the test set would be recorded as asked while fewer images are scored
         p = {**experiment_params(), **cfg['defaults'], **cfg['models'][m]}
         have = n_test(p['source'], p['size'], p['n_images'] or None)
-        if p['n_eval'] > have: problems.append(f"{m}: n_eval is {p['n_eval']} but the test set of source "
-                                               f"{p['source']!r} holds "
-                                               f"{have} images; set n_eval to at most {have}")
+        if p['n_eval'] > have:
+            problems.append(f"{m}: n_eval is {p['n_eval']} but the test set of source {p['source']!r} holds "
+                            f"{have} images; set n_eval to at most {have}")
     if problems: raise StudyError('\n'.join(problems))

@@ -244,8 +244,9 @@ def model_config(name: str, size: int = 64, **kwargs):
         return cls, None
     fields = {f.name for f in dataclasses.fields(cfg_cls)}
     bad = set(kwargs) - fields
-    if bad: raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has "
-                             f"{sorted(fields)}")
+    if bad:
+        raise ValueError(f"unknown parameter(s) {sorted(bad)} for model {name!r}; its config has "
+                         f"{sorted(fields)}")
     return cls, (cfg_cls(size=size, **kwargs) if 'size' in fields else cfg_cls(**kwargs))
 
 # %% ../nbs/00_core.ipynb #33a670fd

@@ -85,8 +85,9 @@ def resolve_source(source: str, size: int = 64) -> tuple[str, list[Path], list[P
     if source == 'kaggle' or source.startswith('kaggle:'):
         return 'folder', [kaggle_dir(source.split(':', 1)[1] if ':' in source else KAGGLE_HANDLE)], []
     p = Path(source).expanduser()
-    if not p.exists(): raise DataSourceError(f"data folder {str(p)!r} does not exist; pass an image folder, "
-                                             "'shared', 'kaggle' or 'synthetic'")
+    if not p.exists():
+        raise DataSourceError(f"data folder {str(p)!r} does not exist; pass an image folder, 'shared', "
+                              "'kaggle' or 'synthetic'")
     if not p.is_dir(): raise DataSourceError(f"data source {str(p)!r} is not a folder")
     return 'folder', [p], []
 
@@ -183,8 +184,9 @@ def decode_folder(folders, size: int = 64, n_max: int | None = None, seed: int =
         for name, p in tqdm(files, desc=f"decoding {len(files)} images", disable=not progress, mininterval=1):
             try: imgs.append(load_image(p, size, min_side)); names.append(name)
             except SkipImage as e: skipped[name] = str(e)
-        if not imgs: raise DataSourceError(f"none of the {len(files)} image files under "
-                                           f"{[str(f) for f in folders]} could be decoded")
+        if not imgs:
+            raise DataSourceError(f"none of the {len(files)} image files under {[str(f) for f in folders]} "
+                                  "could be decoded")
         out = {'images': torch.from_numpy(np.stack(imgs)), 'names': names, 'skipped': skipped, 'size': size}
         if cache: atomic_torch_save(out, path)
     if out['skipped']:  # on every load, cached or not

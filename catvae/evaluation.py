@@ -87,8 +87,8 @@ def sample_metrics(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 8
 @torch.no_grad()
 def _bits(model, method: str, test_u8, masks, k, batch_size, device, dims, offset: float = 0.) -> np.ndarray:
     "Per-image -`model.method`(x, m, k) / (`dims`(x, m) ln 2) + `offset`, over the test images in batches."
-    if not hasattr(model, method): raise ValueError(f"{type(model).__name__} defines no "
-                                                    f"{method.replace('_', ' ')}")
+    if not hasattr(model, method):
+        raise ValueError(f"{type(model).__name__} defines no {method.replace('_', ' ')}")
     model.eval(); out = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
         ll = getattr(model, method)(x, m, k).float()                                   # (b,) nats
@@ -112,7 +112,8 @@ def hole_likelihoods(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int =
                      device='cpu') -> pd.DataFrame:
     """Per image, from one set of `k` draws of `model.hole_log_weights`: hole bits/dim of the IW bound (`hole_bpd`)
     and of the ELBO (`elbo_bpd`), and the inference gap IW - ELBO in nats (`gap_nats`, >= 0)."""
-    if not hasattr(model, 'hole_log_weights'): raise ValueError(f"{type(model).__name__} defines no hole log weights")
+    if not hasattr(model, 'hole_log_weights'):
+        raise ValueError(f"{type(model).__name__} defines no hole log weights")
     model.eval(); rows = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
         log_w = model.hole_log_weights(x, m, k).float()                                 # (k, b) nats

@@ -30,15 +30,15 @@ def load_trained(run,                      # a run folder of a study, e.g. runs/
     weights, in eval mode."""
     run = Path(run)
     if not (run / 'params.json').is_file(): raise RunError(f"{run} is not a run folder (no params.json)")
-    if not (run / 'metrics.json').is_file(): raise RunError(f"{run} has not finished (no metrics.json); run "
-                                                            "its study first")
+    if not (run / 'metrics.json').is_file():
+        raise RunError(f"{run} has not finished (no metrics.json); run its study first")
     from catvae.core import get_device
     try: params = json.loads((run / 'params.json').read_text())
-    except json.JSONDecodeError: raise RunError(f"{run / 'params.json'} is damaged; run the study again with "
-                                                "--redo") from None
+    except json.JSONDecodeError:
+        raise RunError(f"{run / 'params.json'} is damaged; run the study again with --redo") from None
     kw = params.get('model_kwargs') or {}
-    if 'model' not in params: raise RunError(f"{run / 'params.json'} names no model; run the study again "
-                                             "with --redo")
+    if 'model' not in params:
+        raise RunError(f"{run / 'params.json'} names no model; run the study again with --redo")
     try: change = version_change(params)
     except ValueError as e: raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
     if change and not any_version:
@@ -49,18 +49,19 @@ def load_trained(run,                      # a run folder of a study, e.g. runs/
     try:
         device = get_device(device)
         net = build_model(params['model'], params['size'], **(json.loads(kw) if isinstance(kw, str) else kw))
-    except (KeyError, ValueError, RuntimeError) as e: raise RunError(f"cannot rebuild the model of {run}: "
-                                                                     f"{str(e).splitlines()[0]}") from None
+    except (KeyError, ValueError, RuntimeError) as e:
+        raise RunError(f"cannot rebuild the model of {run}: {str(e).splitlines()[0]}") from None
     if any(True for _ in net.parameters()):
         ck = run / 'ckpt' / 'last.pt'
         if not ck.is_file(): raise RunError(f"{run} has no checkpoint ({ck}); run its study again with --redo")
         try: state = torch.load(ck, map_location='cpu', weights_only=False)['model']
-        except Exception as e: raise RunError(f"cannot read the checkpoint {ck} ({type(e).__name__}); run "
-                                              "the study again with --redo") from None
+        except Exception as e:
+            raise RunError(f"cannot read the checkpoint {ck} ({type(e).__name__}); run the study again with "
+                           "--redo") from None
         try: net.load_state_dict(state)
-        except RuntimeError: raise RunError(f"the checkpoint {ck} does not fit today's {params['model']!r} "
-                                            "(its code changed since); "
-                                            "run the study again with --redo") from None
+        except RuntimeError:
+            raise RunError(f"the checkpoint {ck} does not fit today's {params['model']!r} (its code changed "
+                           "since); run the study again with --redo") from None
     return net.to(device).eval(), params
 
 # %% ../nbs/21_inpaint.ipynb #a6a30b27
@@ -200,8 +201,8 @@ def output_files(out,                     # the composite's file name, e.g. resu
     """The files an inpainting to `out` writes, checked before any work; a problem is one line (ValueError,
     FileExistsError)."""
     out = Path(out)
-    if out.suffix.lower() not in _OUT_SUFFIXES: raise ValueError(f"--out {out}: give an image file name, "
-                                                                 "e.g. result.png")
+    if out.suffix.lower() not in _OUT_SUFFIXES:
+        raise ValueError(f"--out {out}: give an image file name, e.g. result.png")
     names = [out] + [out.with_name(f'{out.stem}_sample{i + 1}{out.suffix}') for i in range(n_samples)]
     names += [out.with_name(f'{out.stem}_std.png')] if std else []
     names += [out.with_name(f'{out.stem}_panel.png')]
@@ -272,8 +273,8 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
                  log=print) -> list[Path]:
     """Inpaint the photo `image` with the run `run` and write the composite to `out`; returns the files
     written."""
-    if (mask is None) == (box is None): raise ValueError("give the hole as --mask FILE or as --box x,y,w,h "
-                                                         "(one of them)")
+    if (mask is None) == (box is None):
+        raise ValueError("give the hole as --mask FILE or as --box x,y,w,h (one of them)")
     if samples < 0: raise ValueError(f"--samples must be 0 or more, got {samples}")
     inputs = {image: 'the input photo', **({mask: 'the mask'} if mask is not None else {})}
     # the composite and panel: a bad --out stops before anything is read
@@ -289,13 +290,13 @@ def inpaint_file(run,                  # a run folder, e.g. runs/smoke/vae (a cl
     ours = _ours(Path(out))
     if old := [p.name for p in names if p.exists() and p.resolve() in ours]:
         log(f"replacing {len(old)} file(s) of an earlier inpainting: {', '.join(old)}")
-    if Path(out).exists() and Path(out).resolve() not in ours: log(f"replacing {out}, which you named with "
-                                                                   "--force")
+    if Path(out).exists() and Path(out).resolve() not in ours:
+        log(f"replacing {out}, which you named with --force")
     learned = any(True for _ in net.parameters())
     res = inpaint_photo(net, params['size'] if learned else None, img, hole, samples, seed, device)
     files = save_inpainting(res, img, hole, out, force, inputs)
-    if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'): log("note: JPEG/WebP are lossy: the known "
-                                                                   "pixels are exact only in a PNG")
+    if Path(out).suffix.lower() in ('.jpg', '.jpeg', '.webp'):
+        log("note: JPEG/WebP are lossy: the known pixels are exact only in a PNG")
     return files
 
 # %% ../nbs/21_inpaint.ipynb #1e3542e2
@@ -319,8 +320,8 @@ def _ours_to_replace(dest: Path, study: Path, photos: Path, force: bool) -> list
     if dest == study or (study in dest.parents and (study / dest.relative_to(study).parts[0] / 'params.json').exists()):
         raise ValueError(f"--out {dest} is the study's folder or one of its runs: evaluate never writes "
                          f"there; {own}")
-    if dest == photos or photos in dest.parents: raise ValueError(f"--out {dest} is inside --photos, an "
-                                                                  f"input; {own}")
+    if dest == photos or photos in dest.parents:
+        raise ValueError(f"--out {dest} is inside --photos, an input; {own}")
     if not dest.is_dir() or not any(dest.iterdir()): return []
     st = json.loads((dest / 'study.json').read_text()) if (dest / 'study.json').is_file() else {}
     if 'trained_in' not in st:
@@ -354,8 +355,8 @@ def _load_for_photos(study: Path, names, files: list, photos: Path, n_max: int |
             log(f"note: {ov['train'] + ov['val']} of these photos have the file name of photos {name} "
                 "trained or validated on: "
                 "its scores on them are not scores on unseen photos")
-        elif ov.get('test'): log(f"note: {ov['test']} of these photos have the file name of photos in "
-                                 f"{name}'s own test set")
+        elif ov.get('test'):
+            log(f"note: {ov['test']} of these photos have the file name of photos in {name}'s own test set")
     return runs, data
 
 # %% ../nbs/21_inpaint.ipynb #5191f64c
@@ -395,8 +396,8 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
     from catvae.study import render_report
     study, photos = Path(study).resolve(), Path(photos).resolve()
     if not photos.is_dir(): raise ValueError(f"--photos {photos}: not a folder")
-    if n_max is not None and n_max < MIN_PHOTOS: raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, "
-                                                                  f"got {n_max}")
+    if n_max is not None and n_max < MIN_PHOTOS:
+        raise ValueError(f"--n-max must be at least {MIN_PHOTOS}, got {n_max}")
     dest = Path(out).resolve() if out else study / f'photos-{photos.name}'
     replaced = _ours_to_replace(dest, study, photos, force)
     # which runs finished; their intervals are not needed here
@@ -406,8 +407,9 @@ def evaluate_photos(study,            # a study folder with finished runs, e.g. 
                                                          "folders), e.g. runs/smoke"
                                                         if (study / 'params.json').exists() else ''))
     files = list_images([photos])
-    if len(files) < MIN_PHOTOS: raise ValueError(f"{len(files)} image files in {photos}: at least "
-                                                 f"{MIN_PHOTOS} are needed for a report")
+    if len(files) < MIN_PHOTOS:
+        raise ValueError(f"{len(files)} image files in {photos}: at least {MIN_PHOTOS} are needed for a "
+                         "report")
     runs, data = _load_for_photos(study, summary.model, files, photos, n_max, device, log, progress)
     # the earlier evaluate's scores, and nothing else
     for f in replaced: f.unlink()

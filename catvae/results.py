@@ -42,8 +42,8 @@ def _per_image(d: Path, par: dict, met: dict) -> pd.DataFrame | None:
     it scored."""
     if not (d / 'per_image.csv').exists(): return None
     try: pi = pd.read_csv(d / 'per_image.csv').assign(model=d.name)
-    except Exception as e: raise _Damaged(f"damaged {d / 'per_image.csv'} ({type(e).__name__}); run it again "
-                                          "with --redo")
+    except Exception as e:
+        raise _Damaged(f"damaged {d / 'per_image.csv'} ({type(e).__name__}); run it again with --redo")
     prots = par.get('eval_protocols'); n_test = (met.get('data') or {}).get('test')
     want = len(prots) * min(par['n_eval'], n_test) if prots and n_test and par.get('n_eval') else None
     miss = {'protocol', 'image', 'hole_psnr'} - set(pi.columns)
@@ -157,20 +157,20 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     sums, pers = [], []
     folders = list(dict.fromkeys(Path(f).resolve() for f in folders))   # each folder once
     other = [f.name for f in folders[1:] if _settings(f) != _settings(folders[0])]
-    if other: raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its "
-                               "study.json): not seeds of one study")
+    if other:
+        raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its "
+                         "study.json): not seeds of one study")
     for f in folders:
         s, p, fails = load_runs(f)
         if not len(s): raise ValueError(f"no finished runs in {f}" + (f" ({'; '.join(f'{m}: {e}' for m, e in fails.items())})" if fails else ''))
         seed = _seed_of(f); sums.append(s.assign(seed=seed, folder=f.name)); pers.append(p.assign(seed=seed))
-    if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums): raise ValueError("two of the study "
-                                                                                      "folders have the same "
-                                                                                      "seed")
+    if len({s for s in (x.seed.iloc[0] for x in sums)}) < len(sums):
+        raise ValueError("two of the study folders have the same seed")
     out = pd.concat(sums, ignore_index=True)
     mixed = [f"{m} (versions {sorted(set(map(str, g.model_version)))})" for m, g in out.groupby('model') if g.model_version.astype(str).nunique() > 1]
-    if mixed: raise ValueError("runs trained by different versions of their model's code: "
-                               f"{', '.join(mixed)}; not seeds of one study (rerun the older ones with "
-                               "--redo)")
+    if mixed:
+        raise ValueError(f"runs trained by different versions of their model's code: {', '.join(mixed)}; not "
+                         "seeds of one study (rerun the older ones with --redo)")
     return out, pd.concat(pers, ignore_index=True)
 
 # %% ../nbs/19b_results.ipynb #1b74cf3e

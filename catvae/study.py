@@ -36,10 +36,11 @@ class _Lock:
                     try: os.kill(h['pid'], 0)
                     except ProcessLookupError: alive = False
                     except PermissionError: pass
-                if alive: raise StudyError(f"{self.path.parent} is in use by another study (pid "
-                                           f"{h.get('pid', '?')} on {h.get('host', '?')} "
-                                           f"since {h.get('started', '?')}: {h.get('cmd', '')}); wait for "
-                                           f"it, or delete {self.path} if that process is gone")
+                if alive:
+                    raise StudyError(f"{self.path.parent} is in use by another study (pid "
+                                     f"{h.get('pid', '?')} on {h.get('host', '?')} since "
+                                     f"{h.get('started', '?')}: {h.get('cmd', '')}); wait for it, or delete "
+                                     f"{self.path} if that process is gone")
                 self.path.unlink(missing_ok=True)   # its holder died: take it over
         raise StudyError(f"could not lock {self.path.parent}")
     def __exit__(self, *exc): self.path.unlink(missing_ok=True)
@@ -55,14 +56,14 @@ def executor() -> str:
     "'papermill' when papermill and ipykernel are importable (or CATVAE_EXECUTOR says so), else 'plain'."
     import importlib.util, os
     want = os.environ.get('CATVAE_EXECUTOR', '')
-    if want not in ('', 'plain', 'papermill'): raise StudyError("CATVAE_EXECUTOR must be 'plain' or "
-                                                                f"'papermill', got {want!r}")
+    if want not in ('', 'plain', 'papermill'):
+        raise StudyError(f"CATVAE_EXECUTOR must be 'plain' or 'papermill', got {want!r}")
     def found(m):
         try: return importlib.util.find_spec(m) is not None
         except (ImportError, ValueError): return False
     have = all(found(m) for m in ('papermill', 'ipykernel'))
-    if want == 'papermill' and not have: raise StudyError("CATVAE_EXECUTOR=papermill but papermill or "
-                                                          "ipykernel is not installed")
+    if want == 'papermill' and not have:
+        raise StudyError("CATVAE_EXECUTOR=papermill but papermill or ipykernel is not installed")
     return want or ('papermill' if have else 'plain')
 
 # %% ../nbs/20_study.ipynb #02ff405c
@@ -127,8 +128,9 @@ def execute_notebook(src,                # the template notebook
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if r.returncode:
         try: err = next(o for c in json.loads(Path(dst).read_text())['cells'] for o in c.get('outputs', []) if o['output_type'] == 'error')
-        except Exception: raise NotebookError('ProcessError', f"exit code {r.returncode}: "
-                                                              f"{r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no message'}") from None
+        except Exception:
+            last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no message'
+            raise NotebookError('ProcessError', f"exit code {r.returncode}: {last}") from None
         raise NotebookError(err['ename'], err['evalue'])
     return Path(dst)
 
@@ -162,8 +164,8 @@ def _follow(run: Path, name: str, epochs: int, log, stop: threading.Event, since
         except Exception: continue                          # not written yet, or being replaced
         for i in range(seen, len(val)):
             log(_epoch_line(name, epochs, val, i))
-            if val.epoch.iloc[i] == epochs and not done: log(f"      {name}: trained; scoring the test set, "
-                                                             "its samples and likelihoods ...")
+            if val.epoch.iloc[i] == epochs and not done:
+                log(f"      {name}: trained; scoring the test set, its samples and likelihoods ...")
         seen = max(seen, len(val))
 
 # %% ../nbs/20_study.ipynb #8e6d6e08
@@ -174,8 +176,8 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
     if not redo and state == 'finished':
         log(f"{tag} {name}: finished earlier, skipped (--redo to run it again)"); return 'skipped'
     # checked before, kept as a guard
-    if state == 'differs' and not redo: raise StudyError(f"{run}: finished with other settings; not "
-                                                         "overwritten")
+    if state == 'differs' and not redo:
+        raise StudyError(f"{run}: finished with other settings; not overwritten")
     if redo and run.exists():
         for f in ['metrics.json', 'status.json', 'ckpt/last.pt', 'curves.csv']: (run / f).unlink(missing_ok=True)
     run.mkdir(parents=True, exist_ok=True)
@@ -188,8 +190,9 @@ def _run_one(cfg: dict, name: str, out: Path, device, redo: bool, log, tag: str)
         status = 'ok'
         atomic_write_json(run / 'status.json', {'model': name, 'status': 'ok', 'seconds': time.time() - t0, 'finished': timestamp()})
         data = json.loads((run / 'metrics.json').read_text()).get('data', {})
-        if data.get('skipped'): log(f"{tag} {name}: note: {data['skipped']} image file(s) could not be "
-                                    f"decoded and were left out (listed in {run / 'split.json'})")
+        if data.get('skipped'):
+            log(f"{tag} {name}: note: {data['skipped']} image file(s) could not be decoded and were left out "
+                f"(listed in {run / 'split.json'})")
     except KeyboardInterrupt:
         atomic_write_json(run / 'status.json', {'model': name, 'status': 'interrupted', 'seconds': time.time() - t0, 'finished': timestamp()})
         raise
@@ -223,8 +226,8 @@ def _run_names(cfg: dict, models) -> list[str]:
     "The runs asked for (`--models`, comma-separated or a list; all of the config's when None), each checked."
     names = list(cfg['models']) if models is None else list(dict.fromkeys(
         m.strip() for m in (models.split(',') if isinstance(models, str) else models) if m.strip()))
-    if models is not None and not names: raise StudyError("--models is empty; name runs of the config, "
-                                                          "comma-separated")
+    if models is not None and not names:
+        raise StudyError("--models is empty; name runs of the config, comma-separated")
     bad = [m for m in names if m not in cfg['models']]
     if bad: raise StudyError(f"model(s) {bad} are not in the study config; it has {list(cfg['models'])}")
     return names
@@ -256,9 +259,9 @@ def _study_problems(cfg: dict, folders: dict, names: list, device: str | None, r
     for root, c in folders.items():
         for m in names if not redo else []:
             state, why = _run_state(root / m, run_params(c, m, root, device))
-            if state == 'differs': problems.append(f"{root / m} finished with other settings ({why}); not "
-                                                   "overwritten: "
-                                                   f"pass --redo to replace it or --out for another folder")
+            if state == 'differs':
+                problems.append(f"{root / m} finished with other settings ({why}); not overwritten: pass "
+                                "--redo to replace it or --out for another folder")
         problems += _test_set_problems(root, c, names)
         if why := writable_problem(root, 'study folder'): problems.append(why)
     return problems
@@ -315,8 +318,8 @@ def _run_folders(folders: dict, names: list, device, redo: bool, log, report: bo
     first = next(iter(folders))
     if report:
         try: log(f"report: {render_report(first)}")
-        except NotebookError as e: log(f"report: not rendered ({str(e).splitlines()[0][:200]}); see "
-                                       f"{first / 'report.ipynb'}")
+        except NotebookError as e:
+            log(f"report: not rendered ({str(e).splitlines()[0][:200]}); see {first / 'report.ipynb'}")
         except StudyError as e: log(f"report: not rendered: {e}")
     return status[str(first)] if len(folders) == 1 else status
 

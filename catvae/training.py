@@ -180,8 +180,9 @@ def _resume(model: nn.Module, opts: list, ckpt: Path, dev, g: torch.Generator) -
     """Load `ckpt` into the model, its optimisers and the mask generator `g`: the epoch, step and history to
     go on from."""
     try: st = torch.load(ckpt, map_location=dev, weights_only=False)
-    except Exception as e: raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, "
-                                              "or run the study with --redo") from None
+    except Exception as e:
+        raise RuntimeError(f"cannot resume from {ckpt} ({type(e).__name__}): delete it, or run the study "
+                           "with --redo") from None
     model.load_state_dict(st['model'])
     for o, s in zip(opts, st['opts']): o.load_state_dict(s)
     start, step, history = st['epoch'], st['step'], st['history']

@@ -23,6 +23,20 @@ from .quantiser import (_cpu_rand, VectorQuantizerEMA, codebook_stats, hole_toke
 # %% auto #0
 __all__ = ['VQVAEConfig', 'VQVAE', 'true_code_psnr']
 
+# %% ../nbs/12_vqvae.ipynb #f2b1e726
+def _check_vq_config(c) -> None:
+    "The VQ-VAE config's own checks, one ValueError naming the field."
+    if c.inpaint_mode not in ('prior', 'det'):
+        raise ValueError(f"inpaint_mode must be 'prior' or 'det', got {c.inpaint_mode!r}")
+    if not 0 < c.freeze_at <= 1:
+        raise ValueError("freeze_at must be in (0, 1] (stage 1 initialises the codebook), got "
+                         f"{c.freeze_at}")
+    for k in ('p_unknown', 'p_soft'):
+        if not 0 <= getattr(c, k) <= 1:
+            raise ValueError(f"{k} must be a probability in [0, 1], got {getattr(c, k)}")
+    if not isinstance(c.prior_steps, int) or isinstance(c.prior_steps, bool) or c.prior_steps < 0:
+        raise ValueError(f"prior_steps must be a whole number >= 0, got {c.prior_steps!r}")
+
 # %% ../nbs/12_vqvae.ipynb #96d56ee2
 @dataclass
 class VQVAEConfig(UNetConfig):
@@ -54,16 +68,7 @@ class VQVAEConfig(UNetConfig):
     # what inpaint() returns: 'prior' (the prior's expected codes) or 'det' (hole codes unknown)
     inpaint_mode: str = 'prior'
 
-    def __post_init__(self):
-        if self.inpaint_mode not in ('prior', 'det'): raise ValueError("inpaint_mode must be 'prior' or "
-                                                                       f"'det', got {self.inpaint_mode!r}")
-        if not 0 < self.freeze_at <= 1: raise ValueError("freeze_at must be in (0, 1] (stage 1 initialises "
-                                                         f"the codebook), got {self.freeze_at}")
-        for k in ('p_unknown', 'p_soft'):
-            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be a probability in [0, 1], got "
-                                                                f"{getattr(self, k)}")
-        if not isinstance(self.prior_steps, int) or isinstance(self.prior_steps, bool) or self.prior_steps < 0:
-            raise ValueError(f"prior_steps must be a whole number >= 0, got {self.prior_steps!r}")
+    def __post_init__(self): _check_vq_config(self)
 
 # %% ../nbs/12_vqvae.ipynb #c0f51350
 @register_model('vqvae', VQVAEConfig)
@@ -209,8 +214,8 @@ def configure_optimizers(self: VQVAE, lr: float) -> list:
 @patch
 def train_step(self: VQVAE, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
     "Set the stage from `step / total`, then one forward/backward and a clipped step per optimiser."
-    if total is None: raise ValueError("vqvae trains in two stages: train_step needs the run's total number "
-                                       "of steps")
+    if total is None:
+        raise ValueError("vqvae trains in two stages: train_step needs the run's total number of steps")
     self.frozen.fill_(step >= self.cfg.freeze_at * total)
     out = self(x, m)
     out.terms.update(backward_step(out.loss, opts, self.cfg.grad_clip))  # the backbone's gradient norm
