@@ -6,9 +6,9 @@ cores (they do only when two threads give less than twice one thread's pace).
     python benchmarks/threads_precision.py                       # unet and vae, batch 32, 64 px (the smoke settings)
     python benchmarks/threads_precision.py --models vae --steps 10 --threads 1,2
 """
-import argparse, json, time
+import argparse, json, os, time
 import torch
-from catvae.core import build_model, machine_facts
+from catvae.core import build_model, machine_facts, free_cores
 from catvae.masking import make_masks
 from catvae.training import configure_optimizers, default_step
 
@@ -20,6 +20,9 @@ def main():
     ap.add_argument('--threads', default=None, help='thread counts to try, comma-separated (default: 1 and all cores)')
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(',')] if a.threads else sorted({1, torch.get_num_threads()})
+    free, cores = free_cores(), os.cpu_count() or 1
+    if free < cores: print(f"warning: only {free} of {cores} cores are free: other work is running, and these timings "
+                           "will not be those of this machine alone", flush=True)
     torch.manual_seed(0)
     x = torch.rand(a.batch_size, 3, 64, 64); m = make_masks('mixed', a.batch_size, 64, torch.Generator().manual_seed(0))
     rows = []
@@ -40,7 +43,7 @@ def main():
         for th in threads:
             f, b = (next(r['img_s'] for r in rows if (r['model'], r['threads'], r['bf16']) == (name, th, v)) for v in (False, True))
             print(f"| {name} | {th} | {f} | {b} | {b / f:.2f} |")
-    print(json.dumps({'machine': machine_facts('cpu'), 'batch_size': a.batch_size, 'rows': rows}))
+    print(json.dumps({'machine': machine_facts('cpu'), 'free_cores_at_start': free, 'batch_size': a.batch_size, 'rows': rows}))
 
 if __name__ == '__main__':
     main()

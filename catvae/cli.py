@@ -101,9 +101,9 @@ def _main(ap, a, cmds):
                 print(cmp[cols].round(3).to_string(index=False, na_rep='-'))
                 ct = claims_table(a.runs)
                 if len(ct):
-                    print("\neach paper's claims against the model it extends (one Bonferroni family; "
-                          "'better' is the "
-                          "claimed direction; n_images: the subset the metric is computed on)")
+                    print("\neach paper's claims against the model it extends (one Bonferroni family; 'better' is "
+                          "the claimed direction; diff, low, high: a - b in the metric's units, so negative for a "
+                          "'better' on bits, gaps and proper scores; n_images: the subset the metric is computed on)")
                     cols = ['question', 'a', 'b', 'metric', 'n_seeds', 'n_images', 'diff', 'low', 'high', 'verdict']
                     print(ct[cols].round(4).to_string(index=False, na_rep='-'))
             else: print('one seed folder: no seed-level comparison (run the study with --seeds 3, or add '

@@ -214,16 +214,12 @@ def dihedral(m: torch.Tensor, generator=None) -> torch.Tensor:
 
 # %% ../nbs/02_masking.ipynb #78bc9b46
 class MaskBank:
-    """Training masks of `protocol` drawn once (`n` of them) and served in batches under random symmetries and
-    shifts."""
+    "Training masks of `protocol` drawn once (`n` of them), served in batches under random symmetries of the square."
     def __init__(self, protocol: str, n: int, size: int, generator=None, device='cpu'):
         if n < 1: raise ValueError(f"a mask bank needs at least one mask, got n={n}")
         self.masks = make_masks(protocol, n, size, generator, device)                  # (n, 1, S, S)
 
     def draw(self, b: int, generator=None) -> torch.Tensor:
-        """(b, 1, S, S) masks: picked from the bank, each under a random symmetry, the batch rolled by one
-        random shift."""
+        "(b, 1, S, S) masks: picked from the bank, each under a random symmetry of the square."
         idx = torch.randint(len(self.masks), (b,), generator=generator).to(self.masks.device)
-        m = dihedral(self.masks.index_select(0, idx), generator)                      # (b, 1, S, S)
-        dy, dx = torch.randint(self.masks.shape[-1], (2,), generator=generator).tolist()
-        return m.roll((dy, dx), (-2, -1))
+        return dihedral(self.masks.index_select(0, idx), generator)                   # (b, 1, S, S)

@@ -61,7 +61,8 @@ def _run_row(d: Path, par: dict, met: dict, pi: pd.DataFrame | None, intervals: 
     settings = {k: v for k, v in par.items() if k not in ('seed', 'train_seed_offset', 'machine', 'precision_probe', 'device', *RUNNER_PARAMS)}
     row = {'model': d.name, 'model_type': par.get('model', met.get('model')), 'kind': met.get('kind') or _kind(met, met.get('n_params')),
            'train_seed_offset': par.get('train_seed_offset', 0), 'settings': json.dumps(settings, sort_keys=True, default=str),
-           'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds'), 'model_version': par.get('model_version', 1)}
+           'n_params': met.get('n_params'), 'train_seconds': met.get('train_seconds'), 'model_version': par.get('model_version', 1),
+           'scored_in': par.get('scored_in', 'fp32')}
     overall = (summarize(pi) if pi is not None and intervals   # recomputed: the saved scores, today's intervals
                else (met.get('summary') or {}).get('overall') or {})
     for k, v in overall.items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
@@ -171,6 +172,9 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     if mixed:
         raise ValueError(f"runs trained by different versions of their model's code: {', '.join(mixed)}; not "
                          "seeds of one study (rerun the older ones with --redo)")
+    prec = [f"{m} ({', '.join(sorted(set(g.scored_in)))})" for m, g in out.groupby('model') if g.scored_in.nunique() > 1]
+    if prec: raise ValueError(f"runs trained and scored in other precisions in other seeds: {', '.join(prec)}; not seeds "
+                              "of one study (set cpu_bf16 to true or false for all of them, or rerun with --redo)")
     return out, pd.concat(pers, ignore_index=True)
 
 # %% ../nbs/19b_results.ipynb #1b74cf3e

@@ -51,11 +51,13 @@ def merge(parts: list, dest: Path) -> None:
         if (p / 'study.json').exists():
             st = json.loads((p / 'study.json').read_text()); study = study or st; names += st.get('models_run', [])
         for r in sorted(d for d in p.iterdir() if d.is_dir()):
-            if not (dest / r.name).exists(): r.rename(dest / r.name)
+            if (dest / r.name).exists():   # never overwritten: the part folder keeps the new run
+                print(f"note: {dest / r.name} exists; the new run stays in {r}", flush=True); names = [n for n in names if n != r.name]
+            else: r.rename(dest / r.name)
     if study: (dest / 'study.json').write_text(json.dumps({**study, 'name': dest.name, 'models_run': names}, indent=1))
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument('--out', required=True, help='folder for the logs and the archive')
     ap.add_argument('--budget', type=float, default=420, help='seconds for the whole session')
     ap.add_argument('--device', default='cuda')
@@ -103,14 +105,17 @@ def main():
         if line.startswith("{'model'"):
             r = eval(line, {'nan': float('nan')}); ips[r['model']] = r.get('train_fast_img_s')
     # 4. epochs that fit: three processes share the device; 40% of what is left goes to the two models' training
-    n_train = 533 if a.tiny else 10221
+    n_train = 533 if a.tiny else 10221   # the training split of every photo of `shared` (train64 + test64): the full config
     slow = min([v for k, v in ips.items() if k in ('unet', 'vae') and v] or [100.0])
     train_s = 0.4 * left() / 2                                         # per model, per process
     epochs = max(1, min(a.max_epochs, math.floor(train_s * slow / a.seeds / n_train)))
     if a.family:   # every model once; the processes share the card, assumed at most twice one process's pace in all
         per_epoch = sum(n_train / (ips.get(m) or slow) for m in a.models.split(','))      # seconds per epoch of all models
-        epochs = max(1, min(a.max_epochs, math.floor(0.45 * left() * min(a.parallel, 2) / per_epoch)))
-        if epochs < a.min_epochs: print(f"note: the budget fits {epochs} epochs of every model, fewer than {a.min_epochs}", flush=True)
+        fits = max(1, math.floor(0.45 * left() * min(a.parallel, 2) / per_epoch))
+        epochs = min(a.max_epochs, max(a.min_epochs, fits))
+        if fits < a.min_epochs:
+            print(f"note: the budget fits about {fits} epochs of every model; training {epochs} anyway: runs the budget "
+                  "cannot finish are stopped, recorded as interrupted, and resume from their checkpoint in a later call", flush=True)
     print(f"throughput (img/s): {ips}; {left():.0f}s left -> {epochs} epochs", flush=True)
     (out / 'plan.json').write_text(json.dumps({'ips': ips, 'epochs': epochs, 'seeds': a.seeds, 'left_s': left()}))
     # 5. the study: one process per seed, side by side; each gives up before the budget ends
