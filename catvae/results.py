@@ -246,8 +246,11 @@ def claims_table(folders,                 # the seed folders of one study
     qs = [(r.model, first[vs], claim, metric) for r in runs.itertuples() if r.train_seed_offset == 0
           for metric, claim, vs in claims.get(r.model_type, []) if vs in first and first[vs] != r.model]
     tables, rows = {'per_image.csv': per}, []
+    def table(t):   # each table read once, when a claim first needs it
+        if t not in tables: tables[t] = load_table(folders, t)
+        return tables[t]
     for a, b, claim, metric in qs:
-        name = next((t for t in TABLES if metric in tables.setdefault(t, load_table(folders, t))), None)
+        name = next((t for t in TABLES if metric in table(t)), None)
         if name is None: rows.append(pd.DataFrame([{'a': a, 'b': b, 'question': claim, 'verdict': 'not measured'}]))
         else: rows.append(compare_runs(tables[name], [(a, b, claim)], metric, m=len(qs)).assign(table=name))
         rows[-1] = rows[-1].assign(metric=metric)
