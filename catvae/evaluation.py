@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 from .masking import eval_masks, composite, hole_fraction, PROTOCOLS, EVAL_SEED
 from .metrics import evaluate_inpainter, image_batches, hole_metrics, summarize, area_bucket, sharpness, METRICS
+from .backbone import hole_dims, bits_per_hole_dim, iw_average
 from .scores import energy_score, pixel_crps, coverage, spread_skill, distance_to_known, hole_corr, null_best_of_k
 
 # %% auto #0
@@ -104,7 +105,7 @@ def bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 64,
 def hole_bits_per_dim(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int = 32, batch_size: int = 64, device='cpu') -> np.ndarray:
     "Per-image bits per hole dimension of `model.hole_log_likelihood` (8-bit hole pixels given the context)."
     return _bits(model, 'hole_log_likelihood', test_u8, masks, k, batch_size, device,
-                 lambda x, m: (3 * m.sum((1, 2, 3))).clamp_min(1))
+                 lambda x, m: hole_dims(m).clamp_min(1))
 
 # %% ../nbs/06_evaluation.ipynb #6109b1ee
 @torch.no_grad()
@@ -117,10 +118,10 @@ def hole_likelihoods(model, test_u8: torch.Tensor, masks: torch.Tensor, k: int =
     model.eval(); rows = []
     for x, m in image_batches(test_u8, masks, batch_size, device):
         log_w = model.hole_log_weights(x, m, k).float()                                 # (k, b) nats
-        iw = torch.logsumexp(log_w, 0) - math.log(len(log_w))                           # (b,) IW bound
+        iw = iw_average(log_w)                                                          # (b,) IW bound
         elbo = log_w.mean(0)                                                            # (b,) ELBO estimate
-        dims = (3 * m.sum((1, 2, 3))).clamp_min(1) * math.log(2)                        # hole dims x ln 2
-        rows.append(pd.DataFrame({'hole_bpd': (-iw / dims).cpu().numpy(), 'elbo_bpd': (-elbo / dims).cpu().numpy(),
+        rows.append(pd.DataFrame({'hole_bpd': bits_per_hole_dim(-iw, m).cpu().numpy(),
+                                  'elbo_bpd': bits_per_hole_dim(-elbo, m).cpu().numpy(),
                                   'gap_nats': (iw - elbo).cpu().numpy()}))
     return pd.concat(rows, ignore_index=True).rename_axis('image').reset_index()
 
