@@ -67,6 +67,7 @@ def _run_row(d: Path, par: dict, met: dict, pi: pd.DataFrame | None, intervals: 
                else (met.get('summary') or {}).get('overall') or {})
     for k, v in overall.items(): row.update({k: v['mean'], f'{k}_low': v['low'], f'{k}_high': v['high']})
     row.update({f'sample_{k}': v for k, v in (met.get('samples') or {}).items()})
+    row.update({f'realism_{k}': v for k, v in (met.get('realism') or {}).items() if k.endswith('critic_acc')})
     row.update({f'stat_{k}': v for k, v in (met.get('model_stats') or {}).items() if isinstance(v, (int, float))})
     ll = met.get('log_likelihood') or {}
     if ll.get('bpd') is not None: row['stat_test_bpd'] = ll['bpd']
@@ -213,7 +214,7 @@ def seed_summary(folders, metric: str = 'hole_psnr') -> pd.DataFrame:
     return out.sort_values('mean', ascending=False).reset_index()
 
 # %% ../nbs/19b_results.ipynb #e399170b
-TABLES = ('per_image.csv', 'samples.csv', 'likelihood.csv')   # a run's per-image tables, the first one with a metric wins
+TABLES = ('per_image.csv', 'samples.csv', 'likelihood.csv', 'realism.csv')   # a run's per-image tables, the first one with a metric wins
 
 def load_table(folders, name: str) -> pd.DataFrame:
     "The per-image table `name` of every finished run in the seed `folders`, stacked with `model` and `seed` columns."

@@ -53,7 +53,8 @@ ALPHA = .05
 # equivalence margins: differences smaller than these do not matter
 MARGINS = {'hole_psnr': .1, 'hole_l1': .002, 'ssim': .005}
 # metrics where less is better (errors, bits, gaps, proper scores): 'better' means lower for them
-LOWER_IS_BETTER = ('hole_l1', 'hole_mse', 'hole_bpd', 'elbo_bpd', 'gap_nats', 'energy_score', 'crps')
+LOWER_IS_BETTER = ('hole_l1', 'hole_mse', 'hole_bpd', 'elbo_bpd', 'gap_nats', 'energy_score', 'crps',
+                   'critic_acc', 'sample_critic_acc', 'control_critic_acc')
 VERDICTS = ('better', 'worse', 'equivalent', 'inconclusive')
 
 def verdicts(mean, se, df, m: int = 1, margin: float = .1, alpha: float | None = None) -> dict:

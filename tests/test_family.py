@@ -1,4 +1,4 @@
-"Fast checks of the VAE family on the conditional backbone: vqvae, avae, avae_adv, treevi, treevi_coupled (the notebooks 12-16 have the lessons)."
+"Fast checks of the VAE family on the conditional backbone: vqvae, avae, vae_gan, treevi, treevi_coupled (the notebooks 12-16 have the lessons)."
 import math
 import pytest
 import torch
@@ -7,7 +7,7 @@ from catvae.training import default_step
 
 SMALL = dict(size=32, ch=8, max_ch=32)
 KW = {'vqvae': dict(SMALL, grid=8, n_codes=16, code_dim=4, prior_dim=16, decode_steps=3),
-      'avae': dict(SMALL, z_ch=4, a_ch=4), 'avae_adv': dict(SMALL, z_ch=4, d_ch=8),
+      'avae': dict(SMALL, z_ch=4, a_ch=4), 'vae_gan': dict(SMALL, z_ch=4, d_ch=8),
       'treevi': dict(SMALL, z_ch=2, z_res=4, gamma_hidden=8), 'treevi_coupled': dict(SMALL, z_ch=2, z_res=4, gamma_hidden=8)}
 NAMES = list(KW)
 
@@ -43,7 +43,7 @@ def test_train_steps_deterministic_under_bf16(name, batch):
     assert all(torch.isfinite(o.loss) for o in oa)
     for k, v in a.state_dict().items(): assert torch.equal(v, b.state_dict()[k]), k
 
-@pytest.mark.parametrize('name', ['avae', 'avae_adv', 'treevi', 'treevi_coupled'])
+@pytest.mark.parametrize('name', ['avae', 'vae_gan', 'treevi', 'treevi_coupled'])
 def test_hole_likelihood_is_a_probability_and_batch_independent(name, batch):
     net = _build(name).eval(); x, m = batch
     xq = (x * 255).round() / 255
@@ -95,10 +95,10 @@ def test_coupled_tree_never_reads_a_hole_pixel(batch):
     torch.manual_seed(0); b = net(x2, m).extras['parent']
     assert torch.equal(a, b)
 
-def test_avae_adv_differs_from_vae_and_equals_it_without_the_adversary(batch):
+def test_vae_gan_differs_from_vae_and_equals_it_without_the_adversary(batch):
     "Same seed, three steps: lambda = 0 must reproduce vae exactly (the discriminator touches nothing else), lambda > 0 must not."
     from catvae.vae import VAE, VAEConfig
-    from catvae.avae_adv import AdvVAE, AdvVAEConfig
+    from catvae.vae_gan import VAEGAN, VAEGANConfig
     x, m = batch; kw = dict(SMALL, z_ch=4)
     def three(net, adv):
         opts = net.configure_optimizers(1e-3) if adv else [torch.optim.Adam(net.parameters(), 1e-3)]
@@ -107,14 +107,14 @@ def test_avae_adv_differs_from_vae_and_equals_it_without_the_adversary(batch):
             net.train_step(x, m, opts, i) if adv else default_step(net, x, m, opts, i, net.cfg.grad_clip)
         net.eval(); return net.inpaint(x * (1 - m), m)
     torch.manual_seed(0); ref = three(VAE(VAEConfig(**kw)), False)
-    torch.manual_seed(0); same = three(AdvVAE(AdvVAEConfig(**kw, adv_weight=0.)), True)
-    torch.manual_seed(0); diff = three(AdvVAE(AdvVAEConfig(**kw, adv_weight=0.5)), True)
+    torch.manual_seed(0); same = three(VAEGAN(VAEGANConfig(**kw, adv_weight=0.)), True)
+    torch.manual_seed(0); diff = three(VAEGAN(VAEGANConfig(**kw, adv_weight=0.5)), True)
     assert torch.allclose(same, ref, atol=1e-5)
     assert (diff - ref).abs().max() > 1e-4
-    with pytest.raises(ValueError, match='gsnn'): AdvVAEConfig(gsnn=0.)
+    with pytest.raises(ValueError, match='gsnn'): VAEGANConfig(gsnn=0.)
 
-def test_avae_adv_discriminator_only_in_its_own_step(batch):
-    net = _build('avae_adv'); x, m = batch
+def test_vae_gan_discriminator_only_in_its_own_step(batch):
+    net = _build('vae_gan'); x, m = batch
     opts = net.configure_optimizers(1e-3)
     d_ids = set(map(id, net.dis.parameters()))
     assert d_ids == {id(p) for g in opts[1].param_groups for p in g['params']}
@@ -149,7 +149,7 @@ def test_vqvae_stages_and_no_likelihood(batch):
     for bad in ({'prior_steps': 1.5}, {'prior_steps': -1}, {'p_soft': 2.}, {'p_unknown': -0.1}):
         with pytest.raises(ValueError, match=next(iter(bad))): VQVAEConfig(**bad)
 
-@pytest.mark.parametrize('name', ['vqvae', 'avae_adv', 'treevi'])
+@pytest.mark.parametrize('name', ['vqvae', 'vae_gan', 'treevi'])
 def test_trainer_resumes_exactly(name, tmp_path):
     "Two epochs in one go equal one epoch, then a resume to two. (The stop after one epoch is a run of one epoch, whose total"
     " steps differ: vqvae's stage boundary depends on the total, so it stays in stage 1 here.)"

@@ -13,7 +13,7 @@ from catvae.training import TrainConfig, train
 torch.set_num_threads(1)
 data = load_cats('synthetic', 32, n_max=200, progress=False)
 small = dict(ch=8, max_ch=32)
-for name, kw in [('unet', {}), ('vae', dict(z_ch=2, z_res=4)), ('avae', dict(z_ch=2, z_res=4)), ('avae_adv', dict(z_ch=2, z_res=4)),
+for name, kw in [('unet', {}), ('vae', dict(z_ch=2, z_res=4)), ('avae', dict(z_ch=2, z_res=4)), ('vae_gan', dict(z_ch=2, z_res=4)),
                  ('treevi', dict(z_ch=2, z_res=4)), ('treevi_coupled', dict(z_ch=2, z_res=4)), ('vqvae', dict(grid=4, n_codes=16, code_dim=4, prior_dim=16))]:
     torch.manual_seed(0); net = build_model(name, 32, **small, **kw)
     h = train(net, data, TrainConfig(epochs=2, batch_size=32, lr=3e-3, device='cpu', seed=0, cpu_bf16=True, log_every=1), progress=False)
