@@ -107,21 +107,29 @@ def latent(self: VAE, h, x, m) -> dict:
     return dict(z=z, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p, kl_dim=kl_dim,
                 kl_extra=torch.zeros_like(log_ratio), log_ratio=log_ratio)
 
+# %% ../nbs/10_vae.ipynb #2f4a6140
+@patch
+def prior_draw(self: VAE, h, mu_p, logvar_p) -> torch.Tensor:
+    """One draw z ~ p(z | c) (B, z_ch, r, r) from the prior's marginals; `h`, the context features, is for priors
+    whose draw needs more than their marginals (a correlated prior overrides this)."""
+    return reparameterize(mu_p, logvar_p)
+
 # %% ../nbs/10_vae.ipynb #485329d4
 @patch
 def elbo_terms(self: VAE, x, m, prior_path: bool = False):
     """`(nll, kl, mu, log_s, stats)`: per-image hole NLL and KL (nats, (B,)), the output and the latent
     statistics (with `prior_path`, also the NLL and mean at a prior draw)."""
     fill, skips = self.context(x, m)
-    lat = self.latent(self.latent_features(skips), x, m)
+    h = self.latent_features(skips)
+    lat = self.latent(h, x, m)
     mu, log_s = self.predict(fill, skips, lat['z'])
     nll = hole_nll(x, mu, log_s, m)
     if prior_path:
-        lat['mu_prior'], log_s0 = self.predict(fill, skips, reparameterize(lat['mu_p'], lat['logvar_p']))
+        lat['mu_prior'], log_s0 = self.predict(fill, skips, self.prior_draw(h, lat['mu_p'], lat['logvar_p']))
         lat['nll_prior'] = hole_nll(x, lat['mu_prior'], log_s0, m)
     return nll, lat['kl_dim'].sum(1) + lat['kl_extra'], mu, log_s, lat
 
-# %% ../nbs/10_vae.ipynb #f8d46904
+# %% ../nbs/10_vae.ipynb #c07e5b18
 def free_bits_kl(kl_dim: torch.Tensor,  # KL per image and latent dimension (B, D), nats
                  free_bits: float,      # floor per dimension, nats
                  ) -> torch.Tensor:
@@ -156,9 +164,10 @@ def forward(self: VAE, x, m) -> ModelOutput:
 def prior_decode(self: VAE, x, m, k: int = 0):
     "Decoded means (B, 3, H, W) at the prior mean (k = 0), or k decoded prior samples (k, B, 3, H, W)."
     fill, skips = self.context(x, m)
-    mu_p, logvar_p = self.heads.p(self.latent_features(skips))
+    h = self.latent_features(skips)
+    mu_p, logvar_p = self.heads.p(h)
     if k == 0: return self.predict(fill, skips, mu_p)[0]
-    return torch.stack([self.predict(fill, skips, reparameterize(mu_p, logvar_p))[0] for _ in range(k)])
+    return torch.stack([self.predict(fill, skips, self.prior_draw(h, mu_p, logvar_p))[0] for _ in range(k)])
 
 # %% ../nbs/10_vae.ipynb #d27fad54
 @patch

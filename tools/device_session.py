@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = 'mean_fill,telea,navier_stokes,biharmonic,push_pull,unet,vae'
-BENCH_MODELS = 'unet,vae,vae_global,vqvae,avae,vae_gan,treevi'
+BENCH_MODELS = 'unet,vae,vae_global,vqvae,avae,vae_gan,treevi_grid'
 
 def sh(cmd, log, timeout=None, env=None):
     "Run `cmd`, output to the file `log` (and a line here); returns the exit code (124 on timeout)."

@@ -31,8 +31,35 @@ def write_snapshot(roots, dest: Path = SNAPSHOT) -> Path:
     img.to_csv(dest.with_suffix('.csv.gz'), index=False)
     meta = {'folders': [str(Path(r)) for r in roots], 'protocols': sorted(per.protocol.unique()),
             'runs': summary[[c for c in SUMMARY_COLS if c in summary]].to_dict('records')}
+    claims = _claim_values(roots, per)
+    if claims is not None:
+        claims[0].to_csv(dest.with_name(dest.name + '-claims.csv.gz'), index=False)
+        meta['claims'] = claims[1]
     dest.with_suffix('.json').write_text(json.dumps(meta, indent=1, default=str))
     return dest
+
+def _claim_values(roots, per: pd.DataFrame):
+    """`(values, claims)`: each claim metric's per-image value (mean over the image's protocols) per seed and run, and
+    the claims `[{a, b, question, metric}]` of `catvae.results.claims_table`; None when no run has a claim."""
+    from catvae.results import claims_table, load_table
+    ct = claims_table(roots).dropna(subset=['table'])
+    if not len(ct): return None
+    out, tables = [], {'per_image.csv': per}
+    for metric, table in ct[['metric', 'table']].drop_duplicates().itertuples(index=False):
+        t = tables.setdefault(table, load_table(roots, table)) if table not in tables else tables[table]
+        v = t.groupby(['seed', 'model', 'image'], as_index=False)[metric].mean()          # (seed x run x image)
+        out.append(v.rename(columns={metric: 'value'}).assign(metric=metric).round({'value': 6}))
+    return pd.concat(out, ignore_index=True), ct[['a', 'b', 'question', 'metric']].to_dict('records')
+
+def claims_verdicts(meta: dict, dest: Path = SNAPSHOT) -> pd.DataFrame:
+    "The claims' verdicts from the snapshot (what the report's claims table shows), one Bonferroni family."
+    from catvae.stats import compare_runs
+    vals = pd.read_csv(dest.with_name(dest.name + '-claims.csv.gz'))
+    cl = meta.get('claims', [])
+    rows = [compare_runs(vals[vals.metric == c['metric']].rename(columns={'value': c['metric']}),
+                         [(c['a'], c['b'], c['question'])], c['metric'], m=len(cl)).assign(metric=c['metric'])
+            for c in cl]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 def read_snapshot(dest: Path = SNAPSHOT) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "`(summary, per, meta)` as `load_seeds` gives them (per: one 'all' protocol, the mean over the image's protocols)."
@@ -76,7 +103,7 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
                 if len(need := over_d[over_d.verdict == 'inconclusive'].seeds_for_margin.dropna()) else "."),
              *([f"* The A/A twin (`{aa.a.iloc[0]}` - `{aa.b.iloc[0]}`, one model trained twice): {_cell(aa.iloc[0])}."] if len(aa) else []),
              "* Single-fill hole PSNR is the conditional mean's score, which a deterministic net learns directly: it cannot show what "
-             "each paper claims (sharper samples, a better posterior, calibrated uncertainty). Those metrics are the open issues "
+             "each paper claims (sharper samples, a better posterior, calibrated uncertainty): the claims table below tests those "
              "(docs/methods.md).",
              "",
              f"| run | kind | hole PSNR (dB), mean of {S} seeds | minus `{ref_c}` (dB) [corrected interval] verdict | "
@@ -89,6 +116,16 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
         c = _cell(over_c.loc[m]) if m in over_c.index else ('reference' if m == ref_c else '-')
         d = _cell(over_d.loc[m]) if m in over_d.index else ('reference' if m == ref_d else '-')
         lines.append(f"| `{m}` | {kinds[m]} | {psnr[m]:.2f} | {c} | {d} |")
+    if meta.get('claims'):
+        cv = claims_verdicts(meta)
+        lines += ["", f"**What each paper claims**, judged the same way (each model against the one it extends, on the metric that "
+                  f"tests the claim; {int(cv.n_seeds.max())} seeds; one Bonferroni family of {len(cv)}; the costly metrics on a "
+                  "fixed subset of the test images, `n images` below; lower is better for bits, gaps, proper scores and critic "
+                  "accuracy):", "",
+                  "| claim | model vs | metric | n images | difference [corrected interval] | verdict |", "|---|---|---|---|---|---|"]
+        for r in cv.itertuples():
+            iv = f"{r.diff:+.4g} [{r.low:+.4g}, {r.high:+.4g}]" if pd.notna(r.low) else f"{r.diff:+.4g}"
+            lines.append(f"| {r.question} | `{r.a}` vs `{r.b}` | `{r.metric}` | {r.n_images} | {iv} | **{r.verdict}** |")
     return '\n'.join(lines)
 
 def figure(summary: pd.DataFrame, per: pd.DataFrame, path: Path) -> Path:
