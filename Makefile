@@ -12,7 +12,7 @@ nbtest:
 pytest:
 	python -m pytest -q tests
 
-reproduce:          ## the smoke study (CPU, about half an hour on 2 cores, docs/speed.md): runs/smoke/report.html
+reproduce:          ## the smoke study (CPU, about 22 minutes on 2 cores, docs/speed.md): runs/smoke/report.html
 	catvae study --config smoke
 
 full:               ## the full study (GPU): runs/full/report.html

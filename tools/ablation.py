@@ -86,6 +86,7 @@ def main(argv=None):
                   f"{row.get('energy_score', float('nan')):.4f}, critic {row.get('critic_acc', float('nan')):.3f} "
                   f"({row['seconds']:.0f} s)", flush=True)
     (out / 'machine.json').write_text(json.dumps({**machine_facts(dev), 'threads': threads}, indent=1))
+    rows = rows.astype({'value': float, 'seed': int})
     table = rows.groupby('value').mean(numeric_only=True).drop(columns=['seed'])
     print(f"\n{p['model']}, {a.param} (validation: {int(table.n_val.iloc[0])} images, mean over seeds {seeds})\n")
     t = table.drop(columns=['n_val']).round(4).reset_index()

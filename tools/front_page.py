@@ -47,7 +47,8 @@ def _claim_values(roots, per: pd.DataFrame):
     out, tables = [], {'per_image.csv': per}
     for metric, table in ct[['metric', 'table']].drop_duplicates().itertuples(index=False):
         t = tables.setdefault(table, load_table(roots, table)) if table not in tables else tables[table]
-        v = t.groupby(['seed', 'model', 'image'], as_index=False)[metric].mean()          # (seed x run x image)
+        runs = set(ct.a[ct.metric == metric]) | set(ct.b[ct.metric == metric])   # the runs its claims compare
+        v = t[t.model.isin(runs)].groupby(['seed', 'model', 'image'], as_index=False)[metric].mean()   # (seed x run x image)
         out.append(v.rename(columns={metric: 'value'}).assign(metric=metric).round({'value': 6}))
     return pd.concat(out, ignore_index=True), ct[['a', 'b', 'question', 'metric']].to_dict('records')
 
@@ -124,7 +125,7 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
                   "accuracy):", "",
                   "| claim | model vs | metric | n images | difference [corrected interval] | verdict |", "|---|---|---|---|---|---|"]
         for r in cv.itertuples():
-            iv = f"{r.diff:+.4g} [{r.low:+.4g}, {r.high:+.4g}]" if pd.notna(r.low) else f"{r.diff:+.4g}"
+            iv = f"{r.diff:+.3g} [{r.low:+.3g}, {r.high:+.3g}]" if pd.notna(r.low) else f"{r.diff:+.3g}"
             lines.append(f"| {r.question} | `{r.a}` vs `{r.b}` | `{r.metric}` | {r.n_images} | {iv} | **{r.verdict}** |")
     return '\n'.join(lines)
 

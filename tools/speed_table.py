@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where a study's time went: one row per run with its wall time (status.json) and the phases its experiment
 notebook recorded (metrics.json `phase_seconds`: data, precision probe, train, score, samples, likelihood,
-figures; the rest is the kernel's start and imports), then the total, the machine and the threads it ran with. A
+figures, realism; the rest is the kernel's start and imports), then the total, the machine and the threads it ran with. A
 run that started with fewer threads than cores (other work was running: `free_cores`) is marked "(busy)".
 
     python tools/speed_table.py runs/smoke-check            # a markdown table (docs/speed.md)
@@ -9,7 +9,7 @@ run that started with fewer threads than cores (other work was running: `free_co
 import json, sys
 from pathlib import Path
 
-PHASES = ('data', 'precision_probe', 'train', 'score', 'samples', 'likelihood', 'figures')
+PHASES = ('data', 'precision_probe', 'train', 'score', 'samples', 'likelihood', 'figures', 'realism')
 
 def rows(root: Path) -> tuple[list, dict]:
     out, machine = [], {}
