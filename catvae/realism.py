@@ -21,7 +21,8 @@ class RealismCritic(nn.Module):
     def __init__(self, width: int = 16):   # channels of the first layer
         super().__init__()
         w = width
-        self.net = nn.Sequential(nn.Conv2d(7, w, 3, 1, 1), nn.LeakyReLU(.2), nn.Conv2d(w, w, 4, 2, 1), nn.LeakyReLU(.2),
+        self.net = nn.Sequential(nn.Conv2d(7, w, 3, 1, 1), nn.LeakyReLU(.2),
+                                 nn.Conv2d(w, w, 4, 2, 1), nn.LeakyReLU(.2),
                                  nn.Conv2d(w, 2 * w, 3, 1, 1), nn.LeakyReLU(.2),
                                  nn.Conv2d(2 * w, 2 * w, 4, 2, 1), nn.LeakyReLU(.2),
                                  nn.Conv2d(2 * w, 1, 3, 1, 1))
@@ -30,7 +31,8 @@ class RealismCritic(nn.Module):
         # (B, 3, H, W) what a 3x3 blur removes
         high = x - F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), 3, 1)
         logits = self.net(torch.cat([x, 4 * high, m], 1))                        # (B, 1, H/4, W/4)
-        region = F.max_pool2d(F.max_pool2d(m, 3, 1, 1), 4)                       # (B, 1, H/4, W/4) hole and border
+        # (B, 1, H/4, W/4) the hole and a one-pixel border
+        region = F.max_pool2d(F.max_pool2d(m, 3, 1, 1), 4)
         return (logits * region).sum((1, 2, 3)) / region.sum((1, 2, 3)).clamp_min(1)
 
 # %% ../nbs/05b_realism.ipynb #4bb20df8
@@ -47,7 +49,9 @@ def train_critic(x: torch.Tensor,       # (N, 3, H, W) images in [0, 1]: photos 
     for _ in range(epochs):
         for b in torch.randperm(len(x), generator=g).split(batch_size):
             turns, flip = int(torch.randint(4, (1,), generator=g)), bool(torch.rand(1, generator=g) < .5)
-            view = lambda t: (lambda r: r.flip(-1) if flip else r)(torch.rot90(t[b.to(t.device)], turns, (2, 3)))
+            def view(t):   # the batch under this step's symmetry
+                r = torch.rot90(t[b.to(t.device)], turns, (2, 3))
+                return r.flip(-1) if flip else r
             # binary cross-entropy of the critic's logit
             loss = F.binary_cross_entropy_with_logits(critic(view(x), view(m)), label[b].float())
             opt.zero_grad(); loss.backward(); opt.step()
@@ -57,9 +61,11 @@ def train_critic(x: torch.Tensor,       # (N, 3, H, W) images in [0, 1]: photos 
 def c2st(photos: torch.Tensor,        # (N, 3, H, W) the photos, in [0, 1]
          composites: torch.Tensor,    # (N, 3, H, W) the same photos with the hole filled
          m: torch.Tensor,             # (N, 1, H, W) 1 in the hole
-         roles_seed: int = EVAL_SEED,  # which images are shown as photos, and the folds: the same for every model
-         seed: int = 0, **kw) -> pd.DataFrame:   # seed: the critics' initialisation and batches; kw: `train_critic`
-    "Per image of a cross-fitted two-sample test: `role` ('photo' or 'composite'), held-out `p_photo`, `correct`."
+         roles_seed: int = EVAL_SEED,  # which images are shown as photos, and the folds: fixed across models
+         seed: int = 0,               # the critics' initialisation and batches
+         **kw) -> pd.DataFrame:       # `train_critic`'s settings
+    """Per image of a cross-fitted two-sample test: `role` ('photo' or 'composite'), held-out `p_photo`,
+    `correct`."""
     n = len(photos)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(roles_seed))
     is_photo = torch.zeros(n, dtype=torch.bool)
@@ -81,15 +87,16 @@ def _composites(model, x_u8, masks, batch_size, device, sample: bool) -> torch.T
     "(N, 3, H, W) composites of `model`'s fill (or of one sample) on the CPU."
     out = []
     for x, m in image_batches(x_u8, masks, batch_size, device):
-        y = model.sample_inpaint(x * (1 - m), m, 1)[0] if sample else model.inpaint(x * (1 - m), m)   # (b, 3, H, W)
+        # (b, 3, H, W) one sample or the fill
+        y = model.sample_inpaint(x * (1 - m), m, 1)[0] if sample else model.inpaint(x * (1 - m), m)
         out.append(composite(x, y.float().clamp(0, 1), m).cpu())
     return torch.cat(out)
 
 # %% ../nbs/05b_realism.ipynb #bf0ac0b4
 def realism_scores(model, test_u8: torch.Tensor, n: int = 500, protocol: str = 'box', seed: int = 0,
                    device='cpu', batch_size: int = 128) -> pd.DataFrame:
-    """Per image of the first `n` test images: the held-out critic's verdict on the model's fill (`critic_acc`,
-    `p_photo`) and, for a sampler, on one sample (`sample_critic_acc`, `sample_p_photo`)."""
+    """Per image of the first `n` test images: the held-out critic's verdict on the model's fill
+    (`critic_acc`, `p_photo`) and, for a sampler, on one sample (`sample_critic_acc`, `sample_p_photo`)."""
     x_u8 = test_u8[:n]
     masks = eval_masks(protocol, len(x_u8), x_u8.shape[-1], seed=EVAL_SEED)      # (n, 1, H, W)
     photos = x_u8.float() / 255

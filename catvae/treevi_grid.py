@@ -18,7 +18,8 @@ __all__ = ['grid_tree', 'TreeVIGridConfig', 'TreeVIGrid', 'tree_log_density']
 
 # %% ../nbs/17_treevi_grid.ipynb #3dfa5f56
 def grid_tree(r: int) -> Tree:
-    "A spanning tree of the r x r grid's 4-neighbour graph (nodes in row-major order): the first row a chain, each column a chain down."
+    """A spanning tree of the r x r grid's 4-neighbour graph (nodes in row-major order): the first row a
+    chain, each column a chain down."""
     idx = torch.arange(r * r).view(r, r)                                  # (r, r) node index of each position
     parent = torch.arange(r * r)
     parent[idx[0, 1:]] = idx[0, :-1]                                      # along the first row
@@ -95,7 +96,8 @@ def latent(self: TreeVIGrid, h, x, m) -> dict:
     tree = self.tree.to(x.device)
     with torch.autocast(x.device.type, enabled=False):                   # tree maths in float32
         mp, lp, mq, lq = map(_nodes, (mu_p, logvar_p, mu_q, logvar_q))    # (N, B, C) each
-        mw, lw = (mq - mp) * torch.exp(-0.5 * lp), lq - lp                # the posterior, whitened by the prior
+        # the posterior, whitened by the prior
+        mw, lw = (mq - mp) * torch.exp(-0.5 * lp), lq - lp
         gamma, rho = self.correlations(mw, lw, mp, lp)
         # the VAE's own noise layout (B, C, r, r), so gamma = 0 draws exactly the VAE's z
         e = tree_noise(_nodes(torch.randn_like(mu_q)), gamma, tree)       # (N, B, C) unit-marginal tree noise
@@ -126,7 +128,8 @@ def forward(self: TreeVIGrid, x, m) -> ModelOutput:
     "The VAE's hybrid objective with the tree's KL; logs the mean |gamma| and |rho| over the edges."
     out = VAE.forward(self, x, m)
     edges = ~self.tree.is_root.to(x.device)                               # (N,)
-    out.terms.update(gamma_abs=out.extras['gamma'][edges].abs().mean(), rho_abs=out.extras['rho'][edges].abs().mean())
+    out.terms.update(gamma_abs=out.extras['gamma'][edges].abs().mean(),
+                     rho_abs=out.extras['rho'][edges].abs().mean())
     return out
 
 # %% ../nbs/17_treevi_grid.ipynb #09d10281

@@ -47,17 +47,18 @@ def main(argv=None):
     ap.add_argument('--values', required=True, help="comma-separated values (JSON numbers)")
     ap.add_argument('--config', default='smoke', help="the study config whose settings the runs take")
     ap.add_argument('--seeds', default='0', help="comma-separated training seeds")
-    ap.add_argument('--out', default='', help="folder for the rows and checkpoints (default runs/ablation-MODEL-PARAM)")
+    ap.add_argument('--out', default='', help="folder for the rows and checkpoints; '' means runs/ablation-MODEL-PARAM")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
     if a.model not in cfg['models']: sys.exit(f"{a.model!r} is not a run of the {cfg['name']} config")
-    values = [json.loads(v) for v in a.values.split(',')]
+    try: values = [json.loads(v) for v in a.values.split(',')]
+    except json.JSONDecodeError: sys.exit(f"--values must be comma-separated JSON values (e.g. 0,0.25,0.5), got {a.values!r}")
     seeds = [int(s) for s in a.seeds.split(',')]
     out = Path(a.out or project_root() / 'runs' / f'ablation-{a.model}-{a.param}')
     p = run_params(cfg, a.model, out)
     kwargs = json.loads(p['model_kwargs'])
     try: build_model(p['model'], p.get('size', 64), **{**kwargs, a.param: values[0]})
-    except TypeError: sys.exit(f"{p['model']} has no setting {a.param!r}")
+    except (TypeError, ValueError) as e: sys.exit(f"{p['model']}: {e}")
     dev, threads = get_device('auto'), use_free_cores()
     out.mkdir(parents=True, exist_ok=True)
     rows_f = out / 'ablation.csv'
