@@ -15,7 +15,7 @@ from .vae import VAE, VAEConfig
 from .training import backward_step
 
 # %% auto #0
-__all__ = ['VAEGANConfig', 'MaskDiscriminator', 'hole_patches', 'VAEGAN']
+__all__ = ['VAEGANConfig', 'MaskDiscriminator', 'hole_patches', 'VAEGAN', 'grad_norm_ratio']
 
 # %% ../nbs/14_vae_gan.ipynb #d65c37e2
 @dataclass
@@ -74,6 +74,16 @@ def configure_optimizers(self: VAEGAN, lr: float) -> list:
 # %% ../nbs/14_vae_gan.ipynb #832f2471
 def _masked_mean(v, w): return (v * w).sum() / w.sum().clamp_min(1)
 
+# %% ../nbs/14_vae_gan.ipynb #0c858d2e
+def grad_norm_ratio(a: torch.Tensor,   # a scalar loss
+                    b: torch.Tensor,   # another scalar loss on the same graph
+                    params: list,      # the parameters both reach, e.g. the decoder's output layer
+                    ) -> torch.Tensor:
+    "||d a / d params|| / ||d b / d params||; the graph is kept for the real backward and `.grad` is untouched."
+    norm = lambda loss: torch.sqrt(sum((g.float() ** 2).sum() for g in torch.autograd.grad(
+        loss, params, retain_graph=True, allow_unused=True) if g is not None))
+    return (norm(a) / norm(b).clamp_min(1e-12)).detach()
+
 # %% ../nbs/14_vae_gan.ipynb #13b44025
 @patch
 def train_step(self: VAEGAN, x, m, opts: list, step: int, total: int | None = None) -> ModelOutput:
@@ -90,6 +100,10 @@ def train_step(self: VAEGAN, x, m, opts: list, step: int, total: int | None = No
     margin = _masked_mean(d_real, w) - _masked_mean(d_fake, w)                        # photos' score - composites'
     backward_step(d_loss, [opt_d], self.cfg.grad_clip)
     g_adv = -_masked_mean(self.dis(fake, m), w)
+    # how hard the adversary pulls on the decoder's output layer, relative to the VAE's objective
+    ratio = grad_norm_ratio(self.cfg.adv_weight * g_adv, out.loss, list(self.net.head.parameters()))
     loss = out.loss + self.cfg.adv_weight * g_adv
     gen = backward_step(loss, [opt_g], self.cfg.grad_clip)             # the generator's gradient norm
-    return ModelOutput(loss.detach(), {**out.terms, **gen, 'd_loss': d_loss.detach(), 'critic_margin': margin.detach(), 'g_adv': g_adv.detach()}, out.recon, out.extras)
+    logs = {'d_loss': d_loss.detach(), 'critic_margin': margin.detach(), 'g_adv': g_adv.detach(),
+            'adv_grad_ratio': ratio}
+    return ModelOutput(loss.detach(), {**out.terms, **gen, **logs}, out.recon, out.extras)

@@ -75,8 +75,9 @@ class VQVAEConfig(UNetConfig):
 class VQVAE(UNet):
     """Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of
     them given the context."""
-    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps (older runs are stale)
-    code_version = 3
+    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps; 4: the
+    # backbone's input fill is refined towards biharmonic (older runs are stale)
+    code_version = 4
     def __init__(self, cfg: VQVAEConfig = VQVAEConfig()):
         super().__init__(cfg, z_ch=cfg.code_dim + 1, z_res=cfg.grid)     # the codes and a 'predicted' flag
         c = self.net.widths[self.net.z_level]

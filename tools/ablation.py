@@ -4,16 +4,18 @@ Trains one model of a study config at several values of one of its settings (e.g
 `adv_weight`) and scores each on the validation images: hole PSNR of the single fill on the six mask protocols,
 the energy score, hole spread and sharpness of k samples, and the realism critic's accuracy (`catvae.realism`) on
 the fill and on one sample. Prints a markdown table (mean over the seeds given) and keeps one row per value and seed
-in `<out>/ablation.csv`, so a killed run resumes and finished rows are never recomputed.
+in `<out>/ablation.csv`, so a killed run resumes and finished rows are never recomputed (rows of another code
+version of the model are set aside, not reused). `--terms` adds the last training epoch's mean of logged terms.
 
     python tools/ablation.py --model vae --param gsnn --values 0,0.25,0.5
-    python tools/ablation.py --model vae_gan --param adv_weight --values 0.05,0.2,0.5 --seeds 0,1
+    python tools/ablation.py --model vae_gan --param adv_weight --values 0.05,0.2,0.5 --seeds 0,1 \
+        --terms critic_margin,adv_grad_ratio
 """
 import argparse, json, sys, time
 from pathlib import Path
 import pandas as pd
 import torch
-from catvae.core import build_model, get_device, machine_facts, use_free_cores, project_root
+from catvae.core import timestamp, build_model, get_device, machine_facts, use_free_cores, project_root, code_version
 from catvae.config import load_config, run_params
 from catvae.data import load_cats
 from catvae.masking import eval_masks, PROTOCOLS, EVAL_SEED
@@ -47,6 +49,7 @@ def main(argv=None):
     ap.add_argument('--values', required=True, help="comma-separated values (JSON numbers)")
     ap.add_argument('--config', default='smoke', help="the study config whose settings the runs take")
     ap.add_argument('--seeds', default='0', help="comma-separated training seeds")
+    ap.add_argument('--terms', default='', help="comma-separated training terms to report (last epoch's mean)")
     ap.add_argument('--out', default='', help="folder for the rows and checkpoints; '' means runs/ablation-MODEL-PARAM")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
@@ -62,7 +65,14 @@ def main(argv=None):
     dev, threads = get_device('auto'), use_free_cores()
     out.mkdir(parents=True, exist_ok=True)
     rows_f = out / 'ablation.csv'
-    rows = pd.read_csv(rows_f) if rows_f.exists() else pd.DataFrame(columns=['value', 'seed'])
+    version = code_version(p['model'])
+    rows = pd.read_csv(rows_f) if rows_f.exists() else pd.DataFrame(columns=['value', 'seed', 'model_version'])
+    if 'model_version' not in rows: rows['model_version'] = 1
+    stale = rows.model_version.astype(int) != version
+    if stale.any():
+        old = rows_f.with_name(f'ablation-stale-{timestamp()}.csv')
+        rows[stale].to_csv(old, index=False); rows = rows[~stale]
+        print(f"{int(stale.sum())} rows of another code version of {p['model']} set aside in {old.name}", flush=True)
     bf16 = dev.type == 'cpu' and p.get('cpu_bf16', 'auto') in (True, 'auto')
     print(f"{p['model']}: {a.param} in {values}, seeds {seeds}, {cfg['name']} settings; {dev}, {threads} threads, "
           f"{'bf16' if bf16 else 'fp32'}", flush=True)
@@ -77,8 +87,10 @@ def main(argv=None):
             tc = TrainConfig(epochs=p['epochs'], batch_size=p['batch_size'], lr=p['lr'], schedule=p['lr_schedule'],
                              mask=p.get('train_mask', 'mixed'), seed=seed, device=str(dev), cpu_bf16=bf16,
                              mask_bank=p.get('mask_bank', 0))
-            train(net, data, tc, out / f'{a.param}={v}-seed{seed}', progress=False)
-            row = {'value': v, 'seed': seed, **score(net, data, p.get('n_samples', 8),
+            hist = train(net, data, tc, out / f'{a.param}={v}-v{version}-seed{seed}', progress=False)
+            last = hist[hist.split == 'train'].iloc[-1]
+            terms = {t: float(last.get(t, float('nan'))) for t in a.terms.split(',') if t}
+            row = {'value': v, 'seed': seed, 'model_version': version, **terms, **score(net, data, p.get('n_samples', 8),
                                                       p.get('n_sample_images', 128), dev, bf16),
                    'seconds': time.time() - t0, 'n_val': len(data.val)}
             rows = pd.concat([rows, pd.DataFrame([row])], ignore_index=True)
@@ -88,7 +100,7 @@ def main(argv=None):
                   f"({row['seconds']:.0f} s)", flush=True)
     (out / 'machine.json').write_text(json.dumps({**machine_facts(dev), 'threads': threads}, indent=1))
     rows = rows.astype({'value': float, 'seed': int})
-    table = rows.groupby('value').mean(numeric_only=True).drop(columns=['seed'])
+    table = rows.groupby('value').mean(numeric_only=True).drop(columns=['seed', 'model_version'])
     print(f"\n{p['model']}, {a.param} (validation: {int(table.n_val.iloc[0])} images, mean over seeds {seeds})\n")
     t = table.drop(columns=['n_val']).round(4).reset_index()
     print('| ' + ' | '.join(t.columns) + ' |\n|' + '---:|' * len(t.columns))
