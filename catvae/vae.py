@@ -26,7 +26,9 @@ class VAEConfig(UNetConfig):
     beta: float = 1.0       # KL weight (1: the ELBO)
     # nats per latent dimension (batch mean) below which the KL is not penalised; 0: the plain ELBO
     free_bits: float = 0.1
-    gsnn: float = 0.5       # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone
+    # weight of the prior-path (GSNN) bound in the hybrid objective; 0: the ELBO alone (chosen on validation:
+    # docs/ablations.md)
+    gsnn: float = 0.25
     z_skip: bool = True     # the linear path from z to the logistic mean
 
 # %% ../nbs/10_vae.ipynb #25c46f06
@@ -67,6 +69,7 @@ class LatentHeads(nn.Module):
 class VAE(UNet):
     """Conditional VAE of the hole given the context on the U-Net backbone (Sohn et al. 2015; Kohl et al.
     2018)."""
+    needs_prior_path = False   # True: a model that trains on prior-drawn fills even when `gsnn` is 0
     def __init__(self, cfg: VAEConfig = VAEConfig()):
         super().__init__(cfg, z_ch=cfg.z_ch, z_res=cfg.z_res)
         self.heads = LatentHeads(cfg.size, self.net.widths, cfg.z_ch, self.net.z_level)
@@ -147,7 +150,7 @@ def forward(self: VAE, x, m) -> ModelOutput:
     with $z \sim q(z \mid x, c)$, $\tilde z \sim p(z \mid c)$ and $\mathrm{KL}_b$ under free bits; $g = 0$, $\beta = 1$ and no
     free bits give the negative ELBO, $g = 1$ the GSNN loss (Sohn et al. 2015)."""
     gsnn = self.cfg.gsnn
-    nll, kl, mu, log_s, lat = self.elbo_terms(x, m, prior_path=gsnn > 0)
+    nll, kl, mu, log_s, lat = self.elbo_terms(x, m, prior_path=gsnn > 0 or self.needs_prior_path)
     # KL_b: each latent dimension's batch-mean KL floored at `free_bits` nats (Kingma et al. 2016), or the KL itself
     kl_train = free_bits_kl(lat['kl_dim'], self.cfg.free_bits) + lat['kl_extra'] if self.cfg.free_bits > 0 else kl
     # [sum_b NLL_b + beta KL_b] / D: the posterior path

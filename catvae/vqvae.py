@@ -265,6 +265,22 @@ def inpaint_codes(self: VQVAE, x, m):
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N)
     return self.predict(fill, skips, self.code_grid(self.hard_codes(idx), hole_tokens(m, self.cfg.grid).reshape(B, -1)))[0]
 
+# %% ../nbs/12_vqvae.ipynb #bc6c768d
+@patch
+@torch.no_grad()
+def masked_code_accuracy(self: VQVAE, x, m) -> dict:
+    """What limits the prior fill, on one batch: `code_acc`, the prior's one-pass accuracy on the hole codes of
+    `x` with every hole code masked (the state `inpaint` decodes from), and `code_majority`, the share of the
+    most frequent hole code (a predictor that reads nothing)."""
+    B, K = len(x), self.cfg.n_codes
+    hole = hole_tokens(m, self.cfg.grid).reshape(B, -1)                               # (B, N)
+    idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N) true codes
+    skips = self.context(x * (1 - m), m)[1]
+    pred = self.prior(self.tokens(skips), torch.where(hole, K, K + 1)).argmax(-1)      # (B, N)
+    counts = torch.bincount(idx[hole], minlength=K).float()
+    n = max(int(hole.sum()), 1)
+    return {'code_acc': int((pred == idx)[hole].sum()) / n, 'code_majority': float(counts.max()) / n}
+
 # %% ../nbs/12_vqvae.ipynb #4610679e
 @torch.no_grad()
 def true_code_psnr(model: VQVAE, images_u8, masks, batch_size: int = 128, device='cpu') -> np.ndarray:
@@ -293,8 +309,8 @@ def sample_inpaint(self: VQVAE, x, m, k: int = 8):
 @patch
 @torch.no_grad()
 def summary_stats(self: VQVAE, x, m, k: int = 4) -> dict:
-    """Hole PSNR of the deterministic decode and of the prior fill on this batch, codebook usage, the spread
-    of samples."""
+    """Hole PSNR of the deterministic decode, of the prior fill and of the true codes' decode (a reference) on
+    this batch, the prior's accuracy on the hole codes, codebook usage, the spread of samples."""
     psnr = lambda y: float(hole_metrics(composite(x, y.float().clamp(0, 1), m), x, m)['hole_psnr'].mean())
     fill, skips = self.context(x, m)
     idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1]
@@ -302,5 +318,6 @@ def summary_stats(self: VQVAE, x, m, k: int = 4) -> dict:
     st = codebook_stats(torch.bincount(idx.flatten(1)[hole], minlength=self.cfg.n_codes).float())
     s = self.sample_inpaint(x * (1 - m), m, k).float()                  # (k, B, 3, H, W)
     return {'hole_psnr_det': psnr(self.inpaint_det(x * (1 - m), m)), 'hole_psnr_prior': psnr(self.inpaint_prior(x * (1 - m), m)),
+            'hole_psnr_true': psnr(self.inpaint_codes(x, m)), **self.masked_code_accuracy(x, m),
             'perplexity': float(st['perplexity']), 'codes_used_frac': float(st['codes_used_frac']),
             'sample_hole_std': float((s.std(0) * m).sum() / (m.sum() * 3).clamp_min(1)), 'n_restarts': int(self.vq.n_restarts)}

@@ -112,7 +112,12 @@ def test_vae_gan_differs_from_vae_and_equals_it_without_the_adversary(batch):
     torch.manual_seed(0); diff = three(VAEGAN(VAEGANConfig(**kw, adv_weight=0.5)), True)
     assert torch.allclose(same, ref, atol=1e-5)
     assert (diff - ref).abs().max() > 1e-4
-    with pytest.raises(ValueError, match='gsnn'): VAEGANConfig(gsnn=0.)
+    # at gsnn = 0 the critic still judges prior-drawn fills: the prior path is computed, and lambda = 0 is still vae
+    kw0 = {**kw, 'gsnn': 0.}
+    torch.manual_seed(0); ref0 = three(VAE(VAEConfig(**kw0)), False)
+    torch.manual_seed(0); same0 = three(VAEGAN(VAEGANConfig(**kw0, adv_weight=0.)), True)
+    torch.manual_seed(0); diff0 = three(VAEGAN(VAEGANConfig(**kw0, adv_weight=0.5)), True)
+    assert torch.allclose(same0, ref0, atol=1e-5) and (diff0 - ref0).abs().max() > 1e-4
 
 def test_vae_gan_discriminator_only_in_its_own_step(batch):
     net = _build('vae_gan'); x, m = batch

@@ -23,7 +23,6 @@ from catvae.data import load_cats, DataSourceError
 from catvae.evaluation import evaluate_model, AutocastModel
 from catvae.masking import eval_masks, EVAL_SEED
 from catvae.vqvae import true_code_psnr
-from catvae.quantiser import hole_tokens
 from catvae.stats import paired_diff, compare_runs
 
 def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
@@ -38,29 +37,16 @@ def fills(run: Path, n: int, any_version: bool = False) -> pd.DataFrame:
             df = evaluate_model(scorer, data.val, prots, n_eval=min(n, len(data.val)), progress=False)
         out.append(df.assign(model=mode))
     x = data.val[:min(n, len(data.val))]
-    acc = [code_accuracy(scorer, x, eval_masks(p, len(x), x.shape[-1], seed=EVAL_SEED)) for p in prots]
-    print(f"{run}: the prior's accuracy on the masked hole codes {np.mean([a for a, _ in acc]):.3f} (the most "
-          f"frequent code's share {np.mean([b for _, b in acc]):.3f}), mean over {len(prots)} protocols")
+    with torch.no_grad():   # one batch per protocol: the most frequent code is counted over all its images
+        acc = [scorer.masked_code_accuracy(x.float() / 255, eval_masks(p, len(x), x.shape[-1], seed=EVAL_SEED))
+               for p in prots]
+    print(f"{run}: the prior's accuracy on the masked hole codes {np.mean([a['code_acc'] for a in acc]):.3f} (the "
+          f"most frequent code's share {np.mean([a['code_majority'] for a in acc]):.3f}), mean over {len(prots)} "
+          "protocols")
     out.append(pd.concat([pd.DataFrame({'protocol': p, 'image': np.arange(len(x)), 'model': 'true',          # the same images and masks
                                         'hole_psnr': true_code_psnr(scorer, x, eval_masks(p, len(x), x.shape[-1], seed=EVAL_SEED))})
                           for p in prots]))
     return pd.concat(out, ignore_index=True)
-
-@torch.no_grad()
-def code_accuracy(model, images_u8, masks, batch_size: int = 128) -> tuple[float, float]:
-    """`(accuracy, majority)`: the prior's one-pass accuracy on the hole codes of uint8 images (N, 3, H, W) with every
-    hole code masked (the state `inpaint` decodes from), and the share of the most frequent hole code (a predictor
-    that reads nothing)."""
-    K, hits, n, counts = model.cfg.n_codes, 0, 0, torch.zeros(model.cfg.n_codes)
-    for i in range(0, len(images_u8), batch_size):
-        x, m = images_u8[i:i + batch_size].float() / 255, masks[i:i + batch_size]       # (b, 3, H, W), (b, 1, H, W)
-        hole = hole_tokens(m, model.cfg.grid).reshape(len(x), -1)                        # (b, N)
-        idx = model.vq(model.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(len(x), -1)   # (b, N) true codes
-        skips = model.context(x * (1 - m), m)[1]
-        pred = model.prior(model.tokens(skips), torch.where(hole, K, K + 1)).argmax(-1)  # (b, N)
-        hits, n = hits + int((pred == idx)[hole].sum()), n + int(hole.sum())
-        counts += torch.bincount(idx[hole], minlength=K).float()
-    return hits / max(n, 1), float(counts.max() / counts.sum().clamp_min(1))
 
 def _check(run: Path) -> Path:
     "A finished vqvae run folder, or a one-line exit."
