@@ -14,7 +14,7 @@ from .core import ModelOutput, register_model
 from .masking import check_mask
 
 # %% auto #0
-__all__ = ['LOG2PI', 'push_pull_fill', 'biharmonic_refine', 'discretized_logistic_logp', 'hole_dims', 'hole_nll',
+__all__ = ['LOG2PI', 'push_pull_fill', 'biharmonic_refine', 'input_fill', 'discretized_logistic_logp', 'hole_dims', 'hole_nll',
            'gaussian_log_prob', 'reparameterize', 'kl_normal', 'kl_per_dim', 'gaussian_log_ratio', 'per_dim_objective',
            'bits_per_hole_dim', 'iw_average', 'ResBlock', 'ContextUNet', 'UNetConfig', 'UNet', 'PushPullConfig',
            'PushPull']
@@ -66,6 +66,15 @@ def biharmonic_refine(fill: torch.Tensor,   # a first fill (B, C, H, W), e.g. `p
         rr_new = dot(r, r)
         p, rr = r + rr_new / rr.clamp_min(1e-20) * p, rr_new           # next A-conjugate direction
     return u
+
+# %% ../nbs/08_backbone.ipynb #bc9c84c9
+def input_fill(x: torch.Tensor,     # images (B, C, H, W); hole pixels are ignored
+               m: torch.Tensor,     # masks (B, 1, H, W), 1 = hole
+               n_smooth: int,       # Jacobi steps per pyramid level of the push-pull fill
+               n_biharmonic: int,   # conjugate-gradient steps of its biharmonic refinement
+               ) -> torch.Tensor:
+    "The backbone's first guess of the hole: the push-pull fill, refined towards the biharmonic fill."
+    return biharmonic_refine(push_pull_fill(x, m, n_smooth), m, n_biharmonic)
 
 # %% ../nbs/08_backbone.ipynb #02003dd7
 def discretized_logistic_logp(x: torch.Tensor,      # 8-bit values k/255, any shape
@@ -246,7 +255,7 @@ class UNet(nn.Module):
         features."""
         check_mask(x, m)
         xk = x * (1 - m)
-        fill = biharmonic_refine(push_pull_fill(xk, m, self.cfg.n_smooth), m, self.cfg.n_biharmonic)
+        fill = input_fill(xk, m, self.cfg.n_smooth, self.cfg.n_biharmonic)
         return fill, self.net.encode(torch.cat([xk, m, fill.to(xk.dtype)], 1))   # input (B, 7, H, W)
 
     def predict(self, fill, skips, z=None):
@@ -300,5 +309,4 @@ class PushPull(nn.Module):
 
     @torch.no_grad()
     def inpaint(self, x, m):
-        fill = push_pull_fill(x * (1 - m), m, self.cfg.n_smooth)
-        return biharmonic_refine(fill, m, self.cfg.n_biharmonic)
+        return input_fill(x * (1 - m), m, self.cfg.n_smooth, self.cfg.n_biharmonic)

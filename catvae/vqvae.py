@@ -254,6 +254,13 @@ def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | 
         codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))
     return self.predict(fill, skips, self.code_grid(codes, hole, hole))[0]
 
+# %% ../nbs/12_vqvae.ipynb #0e0a6f63
+@patch
+@torch.no_grad()
+def true_codes(self: VQVAE, x, m) -> torch.Tensor:
+    "The code indices (B, N) of the full images `x` (they read the hole): what a perfect prior would name."
+    return self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(len(x), -1)   # (B, N)
+
 # %% ../nbs/12_vqvae.ipynb #200b6f19
 @patch
 @torch.no_grad()
@@ -262,7 +269,7 @@ def inpaint_codes(self: VQVAE, x, m):
     the hole's pixels)."""
     fill, skips = self.context(x * (1 - m), m)
     B = len(x)
-    idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N)
+    idx = self.true_codes(x, m)                                                      # (B, N)
     return self.predict(fill, skips, self.code_grid(self.hard_codes(idx), hole_tokens(m, self.cfg.grid).reshape(B, -1)))[0]
 
 # %% ../nbs/12_vqvae.ipynb #bc6c768d
@@ -274,7 +281,7 @@ def masked_code_accuracy(self: VQVAE, x, m) -> dict:
     most frequent hole code (a predictor that reads nothing)."""
     B, K = len(x), self.cfg.n_codes
     hole = hole_tokens(m, self.cfg.grid).reshape(B, -1)                               # (B, N)
-    idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1].reshape(B, -1)   # (B, N) true codes
+    idx = self.true_codes(x, m)                                                      # (B, N)
     skips = self.context(x * (1 - m), m)[1]
     pred = self.prior(self.tokens(skips), torch.where(hole, K, K + 1)).argmax(-1)      # (B, N)
     counts = torch.bincount(idx[hole], minlength=K).float()
@@ -312,10 +319,8 @@ def summary_stats(self: VQVAE, x, m, k: int = 4) -> dict:
     """Hole PSNR of the deterministic decode, of the prior fill and of the true codes' decode (a reference) on
     this batch, the prior's accuracy on the hole codes, codebook usage, the spread of samples."""
     psnr = lambda y: float(hole_metrics(composite(x, y.float().clamp(0, 1), m), x, m)['hole_psnr'].mean())
-    fill, skips = self.context(x, m)
-    idx = self.vq(self.code_enc(torch.cat([x, m], 1)), update=False)[1]
     hole = hole_tokens(m, self.cfg.grid).flatten(1)
-    st = codebook_stats(torch.bincount(idx.flatten(1)[hole], minlength=self.cfg.n_codes).float())
+    st = codebook_stats(torch.bincount(self.true_codes(x, m)[hole], minlength=self.cfg.n_codes).float())
     s = self.sample_inpaint(x * (1 - m), m, k).float()                  # (k, B, 3, H, W)
     return {'hole_psnr_det': psnr(self.inpaint_det(x * (1 - m), m)), 'hole_psnr_prior': psnr(self.inpaint_prior(x * (1 - m), m)),
             'hole_psnr_true': psnr(self.inpaint_codes(x, m)), **self.masked_code_accuracy(x, m),

@@ -16,13 +16,9 @@ from catvae.core import build_model
 from catvae.data import load_cats
 from catvae.masking import eval_masks, composite, EVAL_SEED
 from catvae.metrics import hole_metrics
-from catvae.backbone import push_pull_fill, biharmonic_refine
+from catvae.backbone import input_fill
 
 VAL_MASK_SEED = EVAL_SEED + 1   # validation masks: not the test masks
-
-
-def input_fill(x, m, n_smooth, n_biharmonic):
-    return biharmonic_refine(push_pull_fill(x * (1 - m), m, n_smooth), m, n_biharmonic)
 
 
 def ms_per_32(x, m, ns, nb, reps=10):
