@@ -75,8 +75,7 @@ class VQVAEConfig(UNetConfig):
 class VQVAE(UNet):
     """Conditional VQ-VAE on the U-Net backbone: codes of the full image under the hole, a MaskGIT prior of
     them given the context."""
-    # 2: `inpaint` decodes the prior's expected codes; 3: longer stage 1, p_soft 0.6, extra prior steps; 4: the
-    # backbone's input fill is refined towards biharmonic (older runs are stale)
+    # 2: expected codes decoded; 3: longer stage 1, p_soft 0.6; 4: refined input fill (older: stale)
     code_version = 4
     def __init__(self, cfg: VQVAEConfig = VQVAEConfig()):
         super().__init__(cfg, z_ch=cfg.code_dim + 1, z_res=cfg.grid)     # the codes and a 'predicted' flag

@@ -196,11 +196,13 @@ def test_runs_of_another_code_version_are_not_reused(study, tmp_path, monkeypatc
     from catvae.config import _run_state, run_params
     cfg, out, _, _ = study
     copy = tmp_path / 's'; shutil.copytree(out / 'vae', copy / 'vae')
-    assert json.loads((copy / 'vae' / 'params.json').read_text())['model_version'] == 1
+    from catvae.core import code_version
+    v = code_version('vae')
+    assert json.loads((copy / 'vae' / 'params.json').read_text())['model_version'] == v
     load_trained(copy / 'vae')                                              # today's version: loads
-    monkeypatch.setattr(VAE, 'code_version', 2, raising=False)              # the code changes how its checkpoints decode
-    with pytest.raises(RunError, match='version 1 of the vae code'): load_trained(copy / 'vae')
-    assert load_trained(copy / 'vae', any_version=True)[1]['model_version'] == 1   # on purpose: an archived run re-measured
+    monkeypatch.setattr(VAE, 'code_version', v + 1, raising=False)          # the code changes how its checkpoints decode
+    with pytest.raises(RunError, match=f'version {v} of the vae code'): load_trained(copy / 'vae')
+    assert load_trained(copy / 'vae', any_version=True)[1]['model_version'] == v   # on purpose: an archived run re-measured
     assert 'vae' in set(load_runs(copy)[0].model)                         # what it scored then is still a record
     state, why = _run_state(copy / 'vae', run_params(cfg, 'vae', copy, 'cpu'))
-    assert state == 'differs' and 'code version 1 -> 2' in why
+    assert state == 'differs' and f'code version {v} -> {v + 1}' in why

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from catvae.core import build_model, atomic_write_json, EVAL_PROTOCOL
+from catvae.core import build_model, atomic_write_json, EVAL_PROTOCOL, code_version
 from catvae.cli import main
 from catvae.config import StudyError
 from catvae.results import load_runs, load_seeds
@@ -30,7 +30,8 @@ def vae_run(tmp_path):
     "A finished run of a small VAE (it draws samples), made by hand: params, metrics and checkpoint."
     run = tmp_path / 'runs' / 'vae'; (run / 'ckpt').mkdir(parents=True)
     torch.manual_seed(0)
-    atomic_write_json(run / 'params.json', {'model': 'vae', 'size': 64, 'model_kwargs': SMALL_VAE, 'eval_protocol': EVAL_PROTOCOL})
+    atomic_write_json(run / 'params.json', {'model': 'vae', 'size': 64, 'model_kwargs': SMALL_VAE, 'eval_protocol': EVAL_PROTOCOL,
+                                            'model_version': code_version('vae')})
     atomic_write_json(run / 'metrics.json', {'model': 'vae'})
     torch.save({'model': build_model('vae', 64, **SMALL_VAE).state_dict()}, run / 'ckpt' / 'last.pt')
     return run
