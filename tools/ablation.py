@@ -5,7 +5,7 @@ Trains one model of a study config at several values of one of its settings (e.g
 the energy score, hole spread and sharpness of k samples, and the realism critic's accuracy (`catvae.realism`) on
 the fill and on one sample. Prints a markdown table (mean over the seeds given) and keeps one row per value and seed
 in `<out>/ablation.csv`, so a killed run resumes and finished rows are never recomputed (rows of another code
-version of the model are set aside, not reused). `--terms` adds the last training epoch's mean of logged terms.
+version of the model are set aside, not reused). `--terms` adds logged training terms (their last logged interval's mean).
 
     python tools/ablation.py --model vae --param gsnn --values 0,0.25,0.5
     python tools/ablation.py --model vae_gan --param adv_weight --values 0.05,0.2,0.5 --seeds 0,1 \
@@ -49,7 +49,7 @@ def main(argv=None):
     ap.add_argument('--values', required=True, help="comma-separated values (JSON numbers)")
     ap.add_argument('--config', default='smoke', help="the study config whose settings the runs take")
     ap.add_argument('--seeds', default='0', help="comma-separated training seeds")
-    ap.add_argument('--terms', default='', help="comma-separated training terms to report (last epoch's mean)")
+    ap.add_argument('--terms', default='', help="comma-separated training terms to report (the last logged interval's mean)")
     ap.add_argument('--out', default='', help="folder for the rows and checkpoints; '' means runs/ablation-MODEL-PARAM")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
