@@ -19,6 +19,14 @@ __all__ = ['LOG2PI', 'push_pull_fill', 'biharmonic_refine', 'input_fill', 'discr
            'bits_per_hole_dim', 'iw_average', 'ResBlock', 'ContextUNet', 'UNetConfig', 'UNet', 'PushPullConfig',
            'PushPull']
 
+# %% ../nbs/08_backbone.ipynb #eb6bb71d
+def _box_mean3(u: torch.Tensor) -> torch.Tensor:
+    """Mean over each pixel's 3x3 neighbourhood of (B, C, H, W) images with replicated edges: `avg_pool2d` of the
+    padded images as two 3-tap sums of shifted views (several times faster on a CPU, the same up to rounding)."""
+    p = F.pad(u, (1, 1, 1, 1), mode='replicate')                        # (B, C, H + 2, W + 2)
+    rows = p[..., :-2] + p[..., 1:-1] + p[..., 2:]                      # (B, C, H + 2, W) horizontal sums
+    return (rows[..., :-2, :] + rows[..., 1:-1, :] + rows[..., 2:, :]) / 9
+
 # %% ../nbs/08_backbone.ipynb #24dddd73
 def push_pull_fill(x: torch.Tensor,   # images (B, C, H, W); hole pixels are ignored
                    m: torch.Tensor,   # masks (B, 1, H, W), 1 = hole
@@ -37,7 +45,7 @@ def push_pull_fill(x: torch.Tensor,   # images (B, C, H, W); hole pixels are ign
         val, w = xl / wl.clamp_min(1e-8), wl.sqrt()
         fill = torch.lerp(up, val, w)
         for _ in range(n_smooth):
-            avg = F.avg_pool2d(F.pad(fill, (1, 1, 1, 1), mode='replicate'), 3, 1)
+            avg = _box_mean3(fill)
             fill = torch.lerp(avg, val, w)
     return fill
 

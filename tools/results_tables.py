@@ -173,7 +173,7 @@ def family_table(roots, old: str = 'vae_global') -> str:
                     f"{', '.join(_f(v, 3) for v in bpd) if np.isfinite(bpd).any() else '-'} | {', '.join(_f(v, 3) for v in nelbo) if np.isfinite(nelbo).any() else '-'} |")
     return '\n'.join(rows)
 
-def stats_table(roots, keys=('hole_psnr_det', 'hole_psnr_prior', 'perplexity', 'codes_used_frac', 'sample_hole_std', 'tc_per_image')) -> str:
+def stats_table(roots, keys=('hole_psnr_det', 'hole_psnr_prior', 'perplexity', 'codes_used_frac', 'tc_per_image')) -> str:
     "Chosen `summary_stats` of every run that reports them, per seed (on the experiment's statistics batch)."
     rows = ['| model | statistic | ' + ' | '.join(f'seed folder {r.name}' for r in roots) + ' |', '|---|---|' + '---|' * len(roots)]
     (s0, _, _) = _runs(roots[0])
