@@ -1,9 +1,8 @@
 #!/usr/bin/env python
 """Do two study folders hold the same numbers? One line per run present in both: its per-image scores
 (`per_image.csv`) and, where it has them, its per-image sample scores and likelihoods (`samples.csv`,
-`likelihood.csv`), every column both files
-have, compared exactly; with the machine facts that decide the last bits (params.json `machine`, or metrics.json's
-for older runs). Exit status 1 when a run differs.
+`likelihood.csv`), every column both files have, compared exactly; with the machine facts that decide the last
+bits (params.json `machine`, or metrics.json's for older runs). Exit status 1 when a run differs.
 
     python tools/compare_runs.py runs/smoke runs/smoke-fresh
 """
@@ -25,12 +24,14 @@ def _machine(folder: Path) -> str:
     for f in ('params.json', 'metrics.json'):   # older runs: in metrics.json
         try: m = json.loads((folder / f).read_text()).get('machine')
         except (OSError, ValueError): m = None
-        if m: return ', '.join(f"{k} {m[k]}" for k in ('cpu', 'threads', 'torch', 'gpu') if m.get(k)) or str(m)
+        if m: return ', '.join(f"{k} {m[k]}" for k in ('cpu', 'threads', 'torch', 'gpu')
+                               if m.get(k)) or str(m)
     return 'not recorded'
 
 def compare(a: Path, b: Path) -> pd.DataFrame:
     rows = []
-    for d in sorted(p for p in a.iterdir() if (p / 'per_image.csv').exists() and (b / p.name / 'per_image.csv').exists()):
+    for d in sorted(p for p in a.iterdir()
+                    if (p / 'per_image.csv').exists() and (b / p.name / 'per_image.csv').exists()):
         row = {'run': d.name}
         for t in TABLES:
             if (d / t).exists() and (b / d.name / t).exists():
@@ -45,10 +46,13 @@ if __name__ == '__main__':
     missing = [a for a in sys.argv[1:] if not Path(a).is_dir()]
     if missing: raise SystemExit(f"compare_runs: not a study folder: {', '.join(missing)}")
     out = compare(Path(sys.argv[1]), Path(sys.argv[2]))
-    if not len(out): raise SystemExit(f"compare_runs: no run is finished in both {sys.argv[1]} and {sys.argv[2]}")
-    out = out[['run', *[c for c in out.columns if c not in ('run', 'machine A', 'machine B')], 'machine A', 'machine B']]
+    if not len(out):
+        raise SystemExit(f"compare_runs: no run is finished in both {sys.argv[1]} and {sys.argv[2]}")
+    out = out[['run', *[c for c in out.columns if c not in ('run', 'machine A', 'machine B')],
+               'machine A', 'machine B']]
     with pd.option_context('display.width', 250, 'display.max_colwidth', 80):
         print(out.to_string(index=False))
-    same = out[[c for c in out.columns if c.endswith('identical')]].fillna(True).all(axis=None) if len(out) else False
+    same = (out[[c for c in out.columns if c.endswith('identical')]].fillna(True).all(axis=None)
+            if len(out) else False)
     print('identical' if same else 'DIFFERENT (or nothing to compare)')
     sys.exit(0 if same else 1)

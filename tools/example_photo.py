@@ -1,11 +1,13 @@
 #!/usr/bin/env python
-"""Write a generated 400x300 stand-in cat photo and a hole mask for trying `catvae inpaint` (and for the README's picture).
+"""Write a generated 400x300 stand-in cat photo and a hole mask for trying `catvae inpaint` (and for the
+README's picture).
 
-The offline cat photos are licensed for research only and may not be copied into this repository, so the README's
-example uses this drawing instead:
+The offline cat photos are licensed for research only and may not be copied into this repository, so the
+README's example uses this drawing instead:
 
     python tools/example_photo.py outputs/example
-    catvae inpaint runs/cpu-long/vae outputs/example/cat.jpg --mask outputs/example/mask.png --out outputs/example/vae.png --samples 4
+    catvae inpaint runs/cpu-long/vae outputs/example/cat.jpg --mask outputs/example/mask.png \
+        --out outputs/example/vae.png --samples 4
 """
 import sys
 from pathlib import Path
@@ -15,12 +17,12 @@ from catvae.data import synthetic_cats
 
 def main(out='outputs/example'):
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    cat = synthetic_cats(1, 304, seed=5)[0].permute(1, 2, 0).numpy()                 # (304, 304, 3) uint8
+    cat = synthetic_cats(1, 304, seed=5)[0].permute(1, 2, 0).numpy()          # (304, 304, 3) uint8
     Image.fromarray(cat).resize((400, 300), Image.BICUBIC).save(out / 'cat.jpg', quality=92)
     m = np.zeros((300, 400), np.uint8)
-    m[70:140, 180:290] = 255                                                          # a box over an eye and an ear
+    m[70:140, 180:290] = 255                                                  # a box over an eye and an ear
     yy, xx = np.mgrid[0:300, 0:400]
-    m[(np.abs(yy - (0.35 * xx + 130)) < 7) & (xx > 60) & (xx < 330)] = 255           # a thick diagonal stroke
+    m[(np.abs(yy - (0.35 * xx + 130)) < 7) & (xx > 60) & (xx < 330)] = 255    # a thick diagonal stroke
     Image.fromarray(m).save(out / 'mask.png')
     print(out / 'cat.jpg', out / 'mask.png')
 

@@ -1,15 +1,20 @@
 #!/usr/bin/env python
-"""The README's answer, table and figure, printed from a snapshot of a study's seed folders; nothing is trained or evaluated.
+"""The README's answer, table and figure, printed from a snapshot of a study's seed folders; nothing is
+trained or evaluated.
 
-    python tools/front_page.py snapshot runs/smoke runs/smoke-seed1 runs/smoke-seed2   # write docs/results/smoke-seeds.*
-    python tools/front_page.py block                  # the README block (answer + table) from the snapshot
+    # write docs/results/smoke-seeds.*
+    python tools/front_page.py snapshot runs/smoke runs/smoke-seed1 runs/smoke-seed2
+    # the README block (answer + table) from the snapshot
+    python tools/front_page.py block
     python tools/front_page.py figure docs/verdicts.png
-    python tools/front_page.py index                  # write README.md into nbs/index.ipynb: one front page, not two
-    python tools/front_page.py check                  # exit 1 when README.md's block or nbs/index.ipynb differ (tests/test_readme.py)
+    # write README.md into nbs/index.ipynb: one front page, not two
+    python tools/front_page.py index
+    # exit 1 when README.md's block or nbs/index.ipynb differ (tests/test_readme.py)
+    python tools/front_page.py check
 
-The snapshot keeps what the verdicts read: each run's kind, model, settings and validation score per seed, and each
-image's hole PSNR averaged over its protocols (the unit `catvae.stats` compares), so the README's numbers can be
-checked in CI, where the runs are not. Its verdicts equal `catvae seeds` on the runs themselves.
+The snapshot keeps what the verdicts read: each run's kind, model, settings and validation score per seed, and
+each image's hole PSNR averaged over its protocols (the unit `catvae.stats` compares), so the README's numbers
+can be checked in CI, where the runs are not. Its verdicts equal `catvae seeds` on the runs themselves.
 """
 import json, sys
 from pathlib import Path
@@ -18,15 +23,17 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / 'docs' / 'results' / 'smoke-seeds'
-START, END = '<!-- front-page block: python tools/front_page.py block -->', '<!-- end of the front-page block -->'
-SUMMARY_COLS = ['seed', 'model', 'kind', 'model_type', 'train_seed_offset', 'settings', 'val_hole_psnr', 'hole_psnr', 'n_params',
-                'train_seconds']
+START, END = ('<!-- front-page block: python tools/front_page.py block -->',
+              '<!-- end of the front-page block -->')
+SUMMARY_COLS = ['seed', 'model', 'kind', 'model_type', 'train_seed_offset', 'settings', 'val_hole_psnr',
+                'hole_psnr', 'n_params', 'train_seconds']
 
 def write_snapshot(roots, dest: Path = SNAPSHOT) -> Path:
     "Save the summary and the per-image (protocol-mean) hole PSNR of the seed folders `roots`."
     from catvae.results import load_seeds
     summary, per = load_seeds(roots)
-    img = per.groupby(['seed', 'model', 'image'], as_index=False).hole_psnr.mean().round({'hole_psnr': 6})   # (seed x run x image)
+    # (seed x run x image)
+    img = per.groupby(['seed', 'model', 'image'], as_index=False).hole_psnr.mean().round({'hole_psnr': 6})
     dest.parent.mkdir(parents=True, exist_ok=True)
     img.to_csv(dest.with_suffix('.csv.gz'), index=False)
     meta = {'folders': [str(Path(r)) for r in roots], 'protocols': sorted(per.protocol.unique()),
@@ -39,8 +46,9 @@ def write_snapshot(roots, dest: Path = SNAPSHOT) -> Path:
     return dest
 
 def _claim_values(roots, per: pd.DataFrame):
-    """`(values, claims)`: each claim metric's per-image value (mean over the image's protocols) per seed and run, and
-    the claims `[{a, b, question, metric}]` of `catvae.results.claims_table`; None when no run has a claim."""
+    """`(values, claims)`: each claim metric's per-image value (mean over the image's protocols) per seed and
+    run, and the claims `[{a, b, question, metric}]` of `catvae.results.claims_table`; None when no run has a
+    claim."""
     from catvae.results import claims_table, load_table
     ct = claims_table(roots).dropna(subset=['table'])
     if not len(ct): return None
@@ -48,7 +56,8 @@ def _claim_values(roots, per: pd.DataFrame):
     for metric, table in ct[['metric', 'table']].drop_duplicates().itertuples(index=False):
         t = tables.setdefault(table, load_table(roots, table)) if table not in tables else tables[table]
         runs = set(ct.a[ct.metric == metric]) | set(ct.b[ct.metric == metric])   # the runs its claims compare
-        v = t[t.model.isin(runs)].groupby(['seed', 'model', 'image'], as_index=False)[metric].mean()   # (seed x run x image)
+        # (seed x run x image)
+        v = t[t.model.isin(runs)].groupby(['seed', 'model', 'image'], as_index=False)[metric].mean()
         out.append(v.rename(columns={metric: 'value'}).assign(metric=metric).round({'value': 6}))
     return pd.concat(out, ignore_index=True), ct[['a', 'b', 'question', 'metric']].to_dict('records')
 
@@ -63,7 +72,8 @@ def claims_verdicts(meta: dict, dest: Path = SNAPSHOT) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 def read_snapshot(dest: Path = SNAPSHOT) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "`(summary, per, meta)` as `load_seeds` gives them (per: one 'all' protocol, the mean over the image's protocols)."
+    """`(summary, per, meta)` as `load_seeds` gives them (per: one 'all' protocol, the mean over the image's
+    protocols)."""
     meta = json.loads(dest.with_suffix('.json').read_text())
     per = pd.read_csv(dest.with_suffix('.csv.gz')).assign(protocol='all')
     return pd.DataFrame(meta['runs']), per, meta
@@ -89,48 +99,59 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
     over_c = v[v.question == 'over the best classical fill'].set_index('a')
     over_d = v[v.question == 'over the best deterministic network'].set_index('a')
     aa = v[v.question.str.startswith('A/A')]
-    fam = over_d.index.tolist()                                    # the sampling models: the VAE family
+    fam = over_d.index.tolist()   # the sampling models: the VAE family
     who = lambda t: '; '.join(f"**{w}**: " + ', '.join(f'`{m}`' for m in t.index[t.verdict == w])
-                              for w in ('better', 'worse', 'equivalent', 'inconclusive') if (t.verdict == w).any())
-    lines = [f"**The answer, on the smoke config** ({S} training seeds; every run scored on the same {I:,} `eval64` cats x "
-             f"{len(meta['protocols'])} mask protocols; verdicts over seeds *and* images, Bonferroni over {int(v.m.max())} questions, "
+                              for w in ('better', 'worse', 'equivalent', 'inconclusive')
+                              if (t.verdict == w).any())
+    lines = [f"**The answer, on the smoke config** ({S} training seeds; every run scored on the same {I:,} "
+             f"`eval64` cats x {len(meta['protocols'])} mask protocols; verdicts over seeds *and* images, "
+             f"Bonferroni over {int(v.m.max())} questions, "
              f"equivalence margin +-{v.margin.iloc[0]} dB; `catvae seeds` prints the same):",
              "",
              f"* Against the best classical fill (`{ref_c}`, chosen on validation): {who(over_c)}.",
-             f"* Against the deterministic network of the same backbone (`{ref_d}`): {who(over_d)}; the gap these seeds find "
-             f"at 80% power is {over_d.gap_80.min():.2f}-{over_d.gap_80.max():.2f} dB here, so a smaller gain would go unseen"
-             + (f"; {int(need.min())}-{int(need.max())} seeds would find one of {v.margin.iloc[0]} dB for the "
-                f"{'inconclusive' if (over_d.verdict == 'inconclusive').any() else ''} pairs (`catvae seeds`, column seeds_for_margin)."
+             f"* Against the deterministic network of the same backbone (`{ref_d}`): {who(over_d)}; "
+             "the gap these seeds find at 80% power is "
+             f"{over_d.gap_80.min():.2f}-{over_d.gap_80.max():.2f} dB here, so a smaller gain would go unseen"
+             + (f"; {int(need.min())}-{int(need.max())} seeds would find one of {v.margin.iloc[0]} dB "
+                f"for the {'inconclusive' if (over_d.verdict == 'inconclusive').any() else ''} pairs "
+                "(`catvae seeds`, column seeds_for_margin)."
                 if len(need := over_d[over_d.verdict == 'inconclusive'].seeds_for_margin.dropna()) else "."),
-             *([f"* The A/A twin (`{aa.a.iloc[0]}` - `{aa.b.iloc[0]}`, one model trained twice): {_cell(aa.iloc[0])}."] if len(aa) else []),
-             "* Single-fill hole PSNR is the conditional mean's score, which a deterministic net learns directly: it cannot show what "
-             "each paper claims (sharper samples, a better posterior, calibrated uncertainty): the claims table below tests those "
-             "(docs/methods.md).",
+             *([f"* The A/A twin (`{aa.a.iloc[0]}` - `{aa.b.iloc[0]}`, one model trained twice): "
+                f"{_cell(aa.iloc[0])}."] if len(aa) else []),
+             "* Single-fill hole PSNR is the conditional mean's score, which a deterministic net learns "
+             "directly: it cannot show what each paper claims (sharper samples, a better posterior, "
+             "calibrated uncertainty): the claims table below tests those (docs/methods.md).",
              "",
-             f"| run | kind | hole PSNR (dB), mean of {S} seeds | minus `{ref_c}` (dB) [corrected interval] verdict | "
-             f"minus `{ref_d}` (dB) [corrected interval] verdict |",
+             f"| run | kind | hole PSNR (dB), mean of {S} seeds "
+             f"| minus `{ref_c}` (dB) [corrected interval] verdict "
+             f"| minus `{ref_d}` (dB) [corrected interval] verdict |",
              "|---|---|---|---|---|"]
     twins = dict(zip(aa.a, aa.b))
     for m in psnr.sort_values(ascending=False).index:
         if m in twins:
-            lines.append(f"| `{m}` | A/A twin of `{twins[m]}` | {psnr[m]:.2f} | minus `{twins[m]}`: {_cell(aa.set_index('a').loc[m])} | |"); continue
+            lines.append(f"| `{m}` | A/A twin of `{twins[m]}` | {psnr[m]:.2f} "
+                         f"| minus `{twins[m]}`: {_cell(aa.set_index('a').loc[m])} | |"); continue
         c = _cell(over_c.loc[m]) if m in over_c.index else ('reference' if m == ref_c else '-')
         d = _cell(over_d.loc[m]) if m in over_d.index else ('reference' if m == ref_d else '-')
         lines.append(f"| `{m}` | {kinds[m]} | {psnr[m]:.2f} | {c} | {d} |")
     if meta.get('claims'):
         cv = claims_verdicts(meta)
-        lines += ["", f"**What each paper claims**, judged the same way (each model against the one it extends, on the metric that "
-                  f"tests the claim; {int(cv.n_seeds.max())} seeds; one Bonferroni family of {len(cv)}; the costly metrics on a "
-                  "fixed subset of the test images, `n images` below; lower is better for bits, gaps, proper scores and critic "
+        lines += ["", f"**What each paper claims**, judged the same way (each model against the one it "
+                  f"extends, on the metric that tests the claim; {int(cv.n_seeds.max())} seeds; "
+                  f"one Bonferroni family of {len(cv)}; the costly metrics on a fixed subset of the test "
+                  "images, `n images` below; lower is better for bits, gaps, proper scores and critic "
                   "accuracy):", "",
-                  "| claim | model vs | metric | n images | difference [corrected interval] | verdict |", "|---|---|---|---|---|---|"]
+                  "| claim | model vs | metric | n images | difference [corrected interval] | verdict |",
+                  "|---|---|---|---|---|---|"]
         for r in cv.itertuples():
             iv = f"{r.diff:+.3g} [{r.low:+.3g}, {r.high:+.3g}]" if pd.notna(r.low) else f"{r.diff:+.3g}"
-            lines.append(f"| {r.question} | `{r.a}` vs `{r.b}` | `{r.metric}` | {r.n_images} | {iv} | **{r.verdict}** |")
+            lines.append(f"| {r.question} | `{r.a}` vs `{r.b}` | `{r.metric}` | {r.n_images} | {iv} "
+                         f"| **{r.verdict}** |")
     return '\n'.join(lines)
 
 def figure(summary: pd.DataFrame, per: pd.DataFrame, path: Path) -> Path:
-    "The verdicts as a forest plot: each question's difference and corrected interval, coloured by its verdict."
+    """The verdicts as a forest plot: each question's difference and corrected interval, coloured by its
+    verdict."""
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     v = verdict_table(summary, per)
     fig, ax = plt.subplots(figsize=(7.5, .3 * len(v) + 1.2))
@@ -139,9 +160,12 @@ def figure(summary: pd.DataFrame, per: pd.DataFrame, path: Path) -> Path:
     ax.axvspan(-v.margin.iloc[0], v.margin.iloc[0], color='C0', alpha=.12, lw=0)
     ax.hlines(y, v.low, v.high, colors=list(col), lw=2); ax.scatter(v['diff'], y, c=list(col), zorder=3, s=14)
     ax.axvline(0, color='k', lw=.8)
-    ax.set_yticks(y, v.a + ' - ' + v.b, fontsize=7); ax.set_xlabel('hole PSNR difference (dB), corrected interval over seeds and images', fontsize=8)
-    ax.set_title('verdicts: green better, red worse, blue equivalent (+-0.1 dB band), grey inconclusive', fontsize=8)
-    fig.tight_layout(); path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=90); plt.close(fig)
+    ax.set_yticks(y, v.a + ' - ' + v.b, fontsize=7)
+    ax.set_xlabel('hole PSNR difference (dB), corrected interval over seeds and images', fontsize=8)
+    ax.set_title('verdicts: green better, red worse, blue equivalent (+-0.1 dB band), grey inconclusive',
+                 fontsize=8)
+    fig.tight_layout(); path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90); plt.close(fig)
     return path
 
 def readme_block(readme: Path = ROOT / 'README.md') -> str:
@@ -156,7 +180,8 @@ def index_markdown(readme: Path = ROOT / 'README.md') -> str:
 def write_index(nb_path: Path = ROOT / 'nbs' / 'index.ipynb') -> Path:
     "Put `index_markdown()` into the first cell of nbs/index.ipynb (a markdown cell)."
     nb = json.loads(nb_path.read_text())
-    nb['cells'][0] = {**nb['cells'][0], 'cell_type': 'markdown', 'source': index_markdown().splitlines(keepends=True)}
+    nb['cells'][0] = {**nb['cells'][0], 'cell_type': 'markdown',
+                      'source': index_markdown().splitlines(keepends=True)}
     nb['cells'][0].pop('outputs', None); nb['cells'][0].pop('execution_count', None)
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     return nb_path
@@ -166,16 +191,24 @@ def index_matches(nb_path: Path = ROOT / 'nbs' / 'index.ipynb') -> bool:
 
 if __name__ == '__main__':
     args = sys.argv[1:]
-    if not args or args[0] in ('-h', '--help') or args[0] not in ('snapshot', 'block', 'figure', 'index', 'check'): raise SystemExit(__doc__)
+    if (not args or args[0] in ('-h', '--help')
+            or args[0] not in ('snapshot', 'block', 'figure', 'index', 'check')):
+        raise SystemExit(__doc__)
     if args[0] == 'snapshot':
         missing = [a for a in args[1:] if not (Path(a) / 'study.json').is_file()]
-        if len(args) < 3 or missing: raise SystemExit(f"front_page: give two or more study folders (no study.json: {', '.join(missing) or '-'})")
+        if len(args) < 3 or missing:
+            raise SystemExit(f"front_page: give two or more study folders "
+                             f"(no study.json: {', '.join(missing) or '-'})")
         print(write_snapshot([Path(a) for a in args[1:]]))
     elif args[0] == 'block': print(front_block(*read_snapshot()))
-    elif args[0] == 'figure': print(figure(*read_snapshot()[:2], Path(args[1] if len(args) > 1 else ROOT / 'docs' / 'verdicts.png')))
+    elif args[0] == 'figure':
+        print(figure(*read_snapshot()[:2],
+                     Path(args[1] if len(args) > 1 else ROOT / 'docs' / 'verdicts.png')))
     elif args[0] == 'index': print(write_index())
     else:
         ok, same = readme_block() == front_block(*read_snapshot()), index_matches()
-        print('README block matches the snapshot' if ok else 'README block differs from `python tools/front_page.py block`')
-        print('nbs/index.ipynb is the README' if same else 'nbs/index.ipynb differs from README.md: run `python tools/front_page.py index`')
+        print('README block matches the snapshot' if ok
+              else 'README block differs from `python tools/front_page.py block`')
+        print('nbs/index.ipynb is the README' if same
+              else 'nbs/index.ipynb differs from README.md: run `python tools/front_page.py index`')
         raise SystemExit(0 if ok and same else 1)

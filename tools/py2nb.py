@@ -34,7 +34,8 @@ def convert(text):
             if kind is None: continue
             lines.append(line)
     if kind is not None: cells.append(_cell(kind, lines, tags))
-    return {'cells': cells, 'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
+    return {'cells': cells,
+            'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
             'nbformat': 4, 'nbformat_minor': 5}
 
 if __name__ == '__main__':

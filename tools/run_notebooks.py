@@ -1,16 +1,18 @@
 #!/usr/bin/env python
 """Execute the literate notebooks and keep their outputs in the files, as nbdev projects publish them.
 
-    CATVAE_SHARED_DATA=/nonexistent python tools/run_notebooks.py              # every notebook of nbs/ (not nbs/experiments)
+    # every notebook of nbs/ (not nbs/experiments)
+    CATVAE_SHARED_DATA=/nonexistent python tools/run_notebooks.py
     CATVAE_SHARED_DATA=/nonexistent python tools/run_notebooks.py nbs/02_masking.ipynb
 
-Each notebook runs as `nbdev_test` runs it (cells flagged `slow`, `gpu` or `notest` are skipped and keep no output),
-then its outputs are written into the file and `nbdev_clean` strips the metadata (outputs stay: `clear_all = False`
-in settings.ini), so `make check` stays clean. The notebooks run on the synthetic cats only: the tool stops when the
-offline photos (research-only licence) are reachable, so that no photo lands in a committed notebook. Figures are
-drawn at 45 dpi and stored as thumbnails (`thumbnail`: at most MAX_SIDE pixels wide and about MAX_KB each, PNG with a
-palette or JPEG, whichever is smaller), so that no notebook passes 60 KB (tests/test_notebooks.py). A notebook that
-fails keeps its file unchanged, and the tool exits 1 after the others.
+Each notebook runs as `nbdev_test` runs it (cells flagged `slow`, `gpu` or `notest` are skipped and keep no
+output), then its outputs are written into the file and `nbdev_clean` strips the metadata (outputs stay:
+`clear_all = False` in settings.ini), so `make check` stays clean. The notebooks run on the synthetic cats
+only: the tool stops when the offline photos (research-only licence) are reachable, so that no photo lands in
+a committed notebook. Figures are drawn at 45 dpi and stored as thumbnails (`thumbnail`: at most MAX_SIDE
+pixels wide and about MAX_KB each, PNG with a palette or JPEG, whichever is smaller), so that no notebook
+passes 60 KB (tests/test_notebooks.py). A notebook that fails keeps its file unchanged, and the tool exits 1
+after the others.
 """
 import base64, io, os, sys, json, time, subprocess
 from pathlib import Path
@@ -19,15 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP = {'slow', 'gpu', 'notest'}
 SETUP = "import matplotlib; matplotlib.rcParams['figure.dpi'] = 45; matplotlib.rcParams['savefig.dpi'] = 45"
 
-MAX_SIDE, MAX_KB = 520, 14   # a committed figure: a thumbnail of the one the reader gets when running the notebook
+# a committed figure: a thumbnail of the one the reader gets when running the notebook
+MAX_SIDE, MAX_KB = 520, 14
 
 def thumbnail(png_b64: str) -> tuple[str, str]:
-    "A PNG figure (base64) as `(mime type, base64)`: at most MAX_SIDE px wide, the smaller of a palette PNG and a JPEG, shrunk to ~MAX_KB."
+    """A PNG figure (base64) as `(mime type, base64)`: at most MAX_SIDE px wide, the smaller of a palette PNG
+    and a JPEG, shrunk to ~MAX_KB."""
     from PIL import Image
     im = Image.open(io.BytesIO(base64.b64decode(png_b64))).convert('RGB')
     best = None
     for side in (MAX_SIDE, 440, 360, 300, 240):
-        w = min(im.width, side); t = im.resize((w, max(1, round(im.height * w / im.width))), Image.LANCZOS) if w < im.width else im
+        w = min(im.width, side)
+        t = im.resize((w, max(1, round(im.height * w / im.width))), Image.LANCZOS) if w < im.width else im
         for mime, save in (('image/png', lambda b: t.quantize(64).save(b, 'PNG', optimize=True)),
                            ('image/jpeg', lambda b: t.save(b, 'JPEG', quality=70, optimize=True))):
             b = io.BytesIO(); save(b); data = base64.b64encode(b.getvalue()).decode()
@@ -40,12 +45,14 @@ def _thumbnails(outputs: list) -> list:
     for o in outputs:
         d = o.get('data') or {}
         if 'image/png' in d:
-            mime, data = thumbnail(''.join(d.pop('image/png')) if isinstance(d['image/png'], list) else d.pop('image/png'))
+            mime, data = thumbnail(''.join(d.pop('image/png')) if isinstance(d['image/png'], list)
+                                   else d.pop('image/png'))
             d[mime] = data
     return outputs
 
 def _plain(outputs: list) -> list:
-    "execnb's outputs as nbformat JSON (plain dicts and lists), with this checkout's absolute path made relative."
+    """execnb's outputs as nbformat JSON (plain dicts and lists), with this checkout's absolute path made
+    relative."""
     s = json.dumps(outputs, default=lambda o: dict(o) if hasattr(o, 'keys') else list(o))
     return json.loads(s.replace(str(ROOT) + '/', '').replace(str(ROOT), '.'))
 
@@ -70,7 +77,8 @@ def run(fn: Path) -> tuple[bool, float, str]:
     finally:
         os.chdir(cwd)
     raw = json.loads(fn.read_text())
-    if len(raw['cells']) != len(nb.cells): return False, time.time() - t0, 'cell count changed while running'
+    if len(raw['cells']) != len(nb.cells):
+        return False, time.time() - t0, 'cell count changed while running'
     for c, r in zip(nb.cells, raw['cells']):
         if r['cell_type'] == 'code':
             r['outputs'] = _thumbnails(_plain(c.get('outputs', []))) if not skip(c) else []
@@ -84,7 +92,8 @@ if __name__ == '__main__':
     sys.path.insert(0, str(ROOT))
     from catvae.core import shared_data_dir
     if shared_data_dir() is not None:
-        raise SystemExit(f"run_notebooks: the offline photos are reachable ({shared_data_dir()}); run with CATVAE_SHARED_DATA=/nonexistent "
+        raise SystemExit(f"run_notebooks: the offline photos are reachable ({shared_data_dir()}); "
+                         "run with CATVAE_SHARED_DATA=/nonexistent "
                          "so that the notebooks use synthetic cats and no research-only photo is committed")
     os.environ['IN_TEST'] = '1'
     files = [Path(a).resolve() for a in args] or sorted((ROOT / 'nbs').glob('*.ipynb'))

@@ -1,12 +1,14 @@
-"""How good a start the backbone's input fill gives, thin strokes first, on the validation split (never the test images).
+"""How good a start the backbone's input fill gives, thin strokes first, on the validation split (never the
+test images).
 
 The networks read the push-pull fill (`catvae.backbone.push_pull_fill`), refined towards biharmonic by a few
-conjugate-gradient steps (`biharmonic_refine`), and correct it. The membrane alone (setting 8:0) starts about 1.3 dB
-behind the biharmonic fill on thin strokes. Prints the hole PSNR of biharmonic and of the input fill at each pair of settings
-(smoothing steps per pyramid level, refinement iterations), per mask protocol, and each pair's time per 32 images.
-The backbone's defaults (`UNetConfig.n_smooth`, `n_biharmonic`) were chosen from this table.
+conjugate-gradient steps (`biharmonic_refine`), and correct it. The membrane alone (setting 8:0) starts about
+1.3 dB behind the biharmonic fill on thin strokes. Prints the hole PSNR of biharmonic and of the input fill at
+each pair of settings (smoothing steps per pyramid level, refinement iterations), per mask protocol, and each
+pair's time per 32 images. The backbone's defaults (`UNetConfig.n_smooth`, `n_biharmonic`) were chosen from
+this table.
 
-    python tools/thin_check.py                       # 2,000-photo pool of the smoke config, its validation images
+    python tools/thin_check.py   # 2,000-photo pool of the smoke config, its validation images
     python tools/thin_check.py --settings 8:0,8:10,4:12 --protocols thin,medium
 """
 import argparse
@@ -41,11 +43,12 @@ def main(argv=None):
         pairs = [tuple(int(v) for v in s.split(':')) for s in a.settings.split(',')]
         assert all(len(p) == 2 and min(p) >= 0 for p in pairs)
     except (ValueError, AssertionError):
-        ap.error(f"--settings must be n_smooth:n_biharmonic pairs of non-negative integers, got {a.settings!r}")
-    x = load_cats('shared', 64, n_max=a.n_images, progress=False).val.float() / 255     # (N, 3, 64, 64)
+        ap.error(f"--settings must be n_smooth:n_biharmonic pairs of non-negative integers, "
+                 f"got {a.settings!r}")
+    x = load_cats('shared', 64, n_max=a.n_images, progress=False).val.float() / 255   # (N, 3, 64, 64)
     bih = build_model('biharmonic', 64)
-    print(f"hole PSNR (dB) on {len(x)} validation photos, validation masks; input fill = push-pull with n_smooth "
-          f"steps per level, then n_biharmonic CG steps\n")
+    print(f"hole PSNR (dB) on {len(x)} validation photos, validation masks; "
+          f"input fill = push-pull with n_smooth steps per level, then n_biharmonic CG steps\n")
     print('| protocol | biharmonic | ' + ' | '.join(f'{ns}:{nb}' for ns, nb in pairs) + ' |')
     print('|---|---:|' + '---:|' * len(pairs))
     for p in a.protocols.split(','):
