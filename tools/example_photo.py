@@ -26,4 +26,6 @@ def main(out='outputs/example'):
     Image.fromarray(m).save(out / 'mask.png')
     print(out / 'cat.jpg', out / 'mask.png')
 
-if __name__ == '__main__': main(*sys.argv[1:])
+if __name__ == '__main__':
+    if any(a.startswith('-') for a in sys.argv[1:]): raise SystemExit(__doc__)   # --help, or an option it has not
+    main(*sys.argv[1:])
