@@ -1,4 +1,4 @@
-"""Ablation of one model setting, judged on the validation split only (never the test images).
+r"""Ablation of one model setting, judged on the validation split only (never the test images).
 
 Trains one model of a study config at several values of one of its settings (e.g. the VAE's `gsnn`, the
 VAE-GAN's `adv_weight`) and scores each on the validation images: hole PSNR of the single fill on the six mask

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""One GPU session of the study, as one prepared command: machine facts, throughput benchmarks, then the
+r"""One GPU session of the study, as one prepared command: machine facts, throughput benchmarks, then the
 `full` config's classical fills and backbone models (unet, vae) over 3 training seeds, run side by side, sized
 to a time budget; everything it wrote is packed into one archive. With `--family`: every learned model of the
 config, one seed, in `--parallel` processes side by side on the one card, for at least `--min-epochs` (16: the

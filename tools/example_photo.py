@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Write a generated 400x300 stand-in cat photo and a hole mask for trying `catvae inpaint` (and for the
+r"""Write a generated 400x300 stand-in cat photo and a hole mask for trying `catvae inpaint` (and for the
 README's picture).
 
 The offline cat photos are licensed for research only and may not be copied into this repository, so the
