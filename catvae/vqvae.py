@@ -240,17 +240,13 @@ def inpaint_det(self: VQVAE, x, m):
 @torch.no_grad()
 def inpaint_prior(self: VQVAE, x, m, sample: bool = False, temperature: float | None = None):
     """The logistic's mean with the hole codes from the prior: the expected codes of one pass from the
-    all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding."""
+    all-masked state, or (`sample`) codes drawn by MaskGIT's iterative decoding (one draw of `sample_inpaint`)."""
+    if sample: return self.sample_inpaint(x, m, 1, temperature)[0]
     fill, skips = self.context(x, m)
-    B, g, K = len(x), self.cfg.grid, self.cfg.n_codes
-    hole = hole_tokens(m, g).reshape(B, -1)                             # (B, N)
-    if sample:
-        tau = self.cfg.temperature if temperature is None else temperature
-        state, _ = fill_tokens(self.prior, self.tokens(skips), hole, self.cfg.decode_steps, tau, sample=True)
-        codes = self.hard_codes(state.clamp(max=K - 1))                 # (B, D, g, g)
-    else:
-        # every hole code masked: the test-time state
-        codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))
+    B, K = len(x), self.cfg.n_codes
+    hole = hole_tokens(m, self.cfg.grid).reshape(B, -1)                 # (B, N)
+    # every hole code masked: the test-time state
+    codes = self.soft_codes(self.prior(self.tokens(skips), torch.where(hole, K, K + 1)))
     return self.predict(fill, skips, self.code_grid(codes, hole, hole))[0]
 
 # %% ../nbs/12_vqvae.ipynb #0e0a6f63
@@ -307,15 +303,16 @@ def inpaint(self: VQVAE, x, m):
 # %% ../nbs/12_vqvae.ipynb #d1334412
 @patch
 @torch.no_grad()
-def sample_inpaint(self: VQVAE, x, m, k: int = 8):
-    """k completions whose hole codes are drawn by MaskGIT's iterative decoding, as `inpaint_prior(sample=True)`:
-    (k, B, 3, H, W). The context is encoded once and the k draws run as one batch."""
+def sample_inpaint(self: VQVAE, x, m, k: int = 8,
+                   temperature: float | None = None):   # tau of the draws (None: the config's)
+    """k completions whose hole codes are drawn by MaskGIT's iterative decoding (`fill_tokens`): (k, B, 3, H, W).
+    The context is encoded once and the k draws run as one batch."""
     fill, skips = self.context(x, m)
     B, K = len(x), self.cfg.n_codes
+    tau = self.cfg.temperature if temperature is None else temperature
     rep = lambda t: t.repeat(k, *([1] * (t.dim() - 1)))                 # (k B, ...): draw j of image b at row j B + b
     hole = rep(hole_tokens(m, self.cfg.grid).reshape(B, -1))            # (k B, N)
-    state, _ = fill_tokens(self.prior, rep(self.tokens(skips)), hole, self.cfg.decode_steps, self.cfg.temperature,
-                           sample=True)
+    state, _ = fill_tokens(self.prior, rep(self.tokens(skips)), hole, self.cfg.decode_steps, tau, sample=True)
     codes = self.hard_codes(state.clamp(max=K - 1))                     # (k B, D, g, g)
     mu = self.predict(rep(fill), [rep(s) for s in skips], self.code_grid(codes, hole, hole))[0]   # (k B, 3, H, W)
     return mu.view(k, B, *mu.shape[1:])                                 # (k, B, 3, H, W)
