@@ -29,6 +29,10 @@ def load_trained(run,                      # a run folder of a study, e.g. runs/
     """`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's
     weights, in eval mode."""
     run = Path(run)
+    if not run.is_dir(): raise RunError(f"{run} does not exist")
+    if (run / 'study.json').is_file():
+        runs = sorted(p.name for p in run.iterdir() if (p / 'params.json').is_file())
+        raise RunError(f"{run} is a study folder; name one of its runs, e.g. {run / (runs or ['vae'])[0]}")
     if not (run / 'params.json').is_file(): raise RunError(f"{run} is not a run folder (no params.json)")
     if not (run / 'metrics.json').is_file():
         raise RunError(f"{run} has not finished (no metrics.json); run its study first")

@@ -158,6 +158,8 @@ def load_seeds(folders) -> tuple[pd.DataFrame, pd.DataFrame]:
     "`(summary, per_image)` of several seed folders stacked, with a `seed` column."
     sums, pers = [], []
     folders = list(dict.fromkeys(Path(f).resolve() for f in folders))   # each folder once
+    if missing := [str(f) for f in folders if not f.is_dir()]:
+        raise ValueError(f"no such study folder: {', '.join(missing)}")
     other = [f.name for f in folders[1:] if _settings(f) != _settings(folders[0])]
     if other:
         raise ValueError(f"{', '.join(other)} ran with other settings than {folders[0].name} (its "

@@ -200,6 +200,11 @@ def test_seeds_names_the_damaged_runs(done, tmp_path, capsys):
     code, err = _cli(['seeds', study], capsys)
     assert code == 2 and 'mean_fill' in err
 
+def test_seeds_names_a_missing_folder(done, tmp_path, capsys):
+    "A folder that does not exist is named as missing, not as a study of other settings."
+    code, err = _cli(['seeds', done, tmp_path / 'nosuch'], capsys)
+    assert code == 2 and 'no such study folder' in err and 'nosuch' in err and 'other settings' not in err, err
+
 def test_report_names_what_it_cannot_show_on_the_console(done, tmp_path):
     study = tmp_path / 'study'; shutil.copytree(done, study)
     shutil.copytree(study / 'mean_fill', study / 'broken'); (study / 'broken' / 'per_image.csv').write_text('protocol,image\n')

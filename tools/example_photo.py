@@ -3,10 +3,10 @@ r"""Write a generated 400x300 stand-in cat photo and a hole mask for trying `cat
 README's picture).
 
 The offline cat photos are licensed for research only and may not be copied into this repository, so the
-README's example uses this drawing instead:
+README's example uses this drawing instead (any finished run works in place of `runs/smoke/vae`):
 
     python tools/example_photo.py outputs/example
-    catvae inpaint runs/cpu-long/vae outputs/example/cat.jpg --mask outputs/example/mask.png \
+    catvae inpaint runs/smoke/vae outputs/example/cat.jpg --mask outputs/example/mask.png \
         --out outputs/example/vae.png --samples 4
 """
 import sys
@@ -27,5 +27,8 @@ def main(out='outputs/example'):
     print(out / 'cat.jpg', out / 'mask.png')
 
 if __name__ == '__main__':
-    if any(a.startswith('-') for a in sys.argv[1:]): raise SystemExit(__doc__)   # --help, or an option it has not
+    if any(a in ('-h', '--help') for a in sys.argv[1:]): print(__doc__); raise SystemExit(0)
+    if bad := [a for a in sys.argv[1:] if a.startswith('-')] or sys.argv[2:]:
+        print(f"example_photo: takes one output folder, not {' '.join(bad)} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
     main(*sys.argv[1:])

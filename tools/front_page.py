@@ -98,6 +98,7 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
     kinds = summary.groupby('model').kind.first()
     over_c = v[v.question == 'over the best classical fill'].set_index('a')
     over_d = v[v.question == 'over the best deterministic network'].set_index('a')
+    over_s = v[v.question == 'against the best sampling model'].set_index('a')
     aa = v[v.question.str.startswith('A/A')]
     fam = over_d.index.tolist()   # the sampling models: the VAE family
     who = lambda t: '; '.join(f"**{w}**: " + ', '.join(f'`{m}`' for m in t.index[t.verdict == w])
@@ -116,6 +117,8 @@ def front_block(summary: pd.DataFrame, per: pd.DataFrame, meta: dict) -> str:
                 f"for the {'inconclusive' if (over_d.verdict == 'inconclusive').any() else ''} pairs "
                 "(`catvae seeds`, column seeds_for_margin)."
                 if len(need := over_d[over_d.verdict == 'inconclusive'].seeds_for_margin.dropna()) else "."),
+             *([f"* Against the best sampling model (`{refs.get('sampler')}`, chosen on validation): "
+                f"{who(over_s)} (their differences are in the figure below)."] if len(over_s) else []),
              *([f"* The A/A twin (`{aa.a.iloc[0]}` - `{aa.b.iloc[0]}`, one model trained twice): "
                 f"{_cell(aa.iloc[0])}."] if len(aa) else []),
              "* Single-fill hole PSNR is the conditional mean's score, which a deterministic net learns "
