@@ -15,19 +15,16 @@ from .masking import composite, EVAL_SEED
 from .data import to_rgb, IMAGE_ERRORS
 
 # %% auto #0
-__all__ = ['MIN_PHOTOS', 'EVALUATE_FILES', 'RunError', 'load_trained', 'read_photo', 'read_mask', 'box_mask', 'inpaint_photo',
-           'output_files', 'save_inpainting', 'inpaint_file', 'evaluate_photos']
+__all__ = ['MIN_PHOTOS', 'EVALUATE_FILES', 'RunError', 'check_run_folder', 'load_trained', 'read_photo', 'read_mask', 'box_mask',
+           'inpaint_photo', 'output_files', 'save_inpainting', 'inpaint_file', 'evaluate_photos']
 
 # %% ../nbs/21_inpaint.ipynb #07e80233
 class RunError(ValueError):
     "A run folder that cannot be used (not finished, no checkpoint, another protocol)."
 
-# %% ../nbs/21_inpaint.ipynb #a78acbe6
-def load_trained(run,                      # a run folder of a study, e.g. runs/smoke/vae
-                 device='cpu',
-                 any_version: bool = False): # also a run trained by another version of its model's code (to re-measure an archived run)
-    """`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's
-    weights, in eval mode."""
+# %% ../nbs/21_inpaint.ipynb #18fd94bc
+def check_run_folder(run) -> Path:
+    "`run` as a Path when it is a finished run's folder; otherwise a `RunError` that says what it is instead."
     run = Path(run)
     if not run.is_dir(): raise RunError(f"{run} does not exist")
     if (run / 'study.json').is_file():
@@ -36,6 +33,15 @@ def load_trained(run,                      # a run folder of a study, e.g. runs/
     if not (run / 'params.json').is_file(): raise RunError(f"{run} is not a run folder (no params.json)")
     if not (run / 'metrics.json').is_file():
         raise RunError(f"{run} has not finished (no metrics.json); run its study first")
+    return run
+
+# %% ../nbs/21_inpaint.ipynb #a78acbe6
+def load_trained(run,                      # a run folder of a study, e.g. runs/smoke/vae
+                 device='cpu',
+                 any_version: bool = False): # also a run trained by another version of its model's code (to re-measure an archived run)
+    """`(model, params)` of a finished run: the model rebuilt from its `params.json` with its checkpoint's
+    weights, in eval mode."""
+    run = check_run_folder(run)
     from catvae.core import get_device
     try: params = json.loads((run / 'params.json').read_text())
     except json.JSONDecodeError:
